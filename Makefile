@@ -1,0 +1,150 @@
+# sysward: one non-recursive Makefile.
+#
+#   make            build build/sysward
+#   make deps       install the Debian packages the build and tests need
+#   make check      unit tests (cmocka, TAP) and tracee tests (real programs, real tracer)
+#   make demo       run the bundled example under sysward and summarise its audit trail
+#   make install    binary, man pages, built-in profiles (PREFIX, DESTDIR)
+#   make fuzz       run the policy-parser fuzzer for FUZZ_SECONDS
+#   make bench      overhead ratios against the untraced program, side by side
+#   make format     clang-format the tree;  make check-format  fail on a diff
+
+# Knobs (each may be set on the command line):
+PREFIX       ?= /usr/local# installation prefix
+DESTDIR      ?=# staging directory prepended to every installed path
+CC           ?= cc# C compiler
+SANITIZE     ?= 0# 1: build with AddressSanitizer + UndefinedBehaviorSanitizer
+V            ?= 0# 1: show every command
+FUZZ_SECONDS ?= 30# how long `make fuzz` runs the fuzzer
+B            ?= build# build directory
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PKGS     := libseccomp libunwind-ptrace libunwind-generic
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
+            -Werror=implicit-function-declaration -fno-strict-aliasing \
+            -D_GNU_SOURCE -I. -I$(B)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -lunwind-ptrace -lunwind-generic) -lpthread
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
+LDFLAGS  += -fsanitize=address,undefined
+endif
+PROFILEDIR := $(PREFIX)/share/sysward/profiles
+CFLAGS   += -DSYSWARD_PROFILEDIR='"$(PROFILEDIR)"' -DSYSWARD_SRC_PROFILEDIR='"$(CURDIR)/policy/profiles"'
+
+# ---- the library every binary links -------------------------------------------------
+LIB_SRC  := $(wildcard arch/*.c) $(wildcard policy/*.c) \
+            $(filter-out supervisor/main.c,$(wildcard supervisor/*.c supervisor/*/*.c)) \
+            $(wildcard tools/*.c)
+LIB_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/systab.o
+LIB      := $(B)/libsysward.a
+SYSWARD  := $(B)/sysward
+
+# ---- unit tests: one cmocka file per module ----------------------------------------
+UNIT_SRC := $(wildcard tests/test_*.c)
+UNIT_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+# ---- tracee tests: standalone programs, verdict in the exit status ----------------
+TT_SRC   := $(wildcard tracee-tests/*.c tracee-tests/attacks/*.c)
+TT_BIN   := $(patsubst tracee-tests/%.c,$(B)/tracee-tests/%,$(TT_SRC))
+
+MAN_SRC  := $(wildcard docs/*.[1-8].md)
+MAN      := $(patsubst docs/%.md,$(B)/man/%,$(MAN_SRC))
+
+.PHONY: all deps check unit tracee-check demo install clean fuzz bench format check-format man check-sanitize
+all: $(SYSWARD) $(MAN)
+
+deps:
+	$(Q)tools/install-deps.sh
+
+$(B)/gen/systab.c: arch/syscalls.tbl arch/gen-systab.awk
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)awk -f arch/gen-systab.awk arch/syscalls.tbl > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/systab.o: $(B)/gen/systab.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(SYSWARD): $(B)/obj/supervisor/main.o $(LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+# Tracee tests are built without sanitizers: they are the untrusted programs.
+TT_CFLAGS := -std=gnu11 -O1 -g -Wall -D_GNU_SOURCE -pthread
+$(B)/tracee-tests/%: tracee-tests/%.c tracee-tests/tt.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(TT_CFLAGS) -o $@ $< -lpthread
+
+$(B)/man/%: docs/%.md
+	@mkdir -p $(dir $@)
+	@echo "  MAN     $@"
+	$(Q)pandoc -s -t man -o $@ $<
+
+man: $(MAN)
+
+unit: $(UNIT_BIN)
+	$(Q)fail=0; for t in $(UNIT_BIN); do \
+	    CMOCKA_MESSAGE_OUTPUT=TAP $$t || fail=1; done; exit $$fail
+
+tracee-check: $(SYSWARD) $(TT_BIN)
+	$(Q)SYSWARD=$(abspath $(SYSWARD)) TT_BIN=$(abspath $(B)/tracee-tests) \
+	    tracee-tests/run-tests.sh tracee-tests/expected.tsv
+
+check: all unit tracee-check
+
+check-sanitize:
+	$(MAKE) B=build-san SANITIZE=1 check
+
+demo: $(SYSWARD)
+	$(Q)examples/demo.sh $(abspath $(SYSWARD))
+
+bench: $(SYSWARD) $(TT_BIN)
+	$(Q)tools/bench.sh $(abspath $(SYSWARD)) $(abspath $(B)/tracee-tests)
+
+FUZZ_SRC := $(filter-out supervisor/%,$(LIB_SRC)) $(wildcard supervisor/util.c supervisor/json.c supervisor/sha256.c)
+fuzz: $(B)/gen/systab.c
+	@mkdir -p $(B)/fuzz
+	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \
+	    -DSYSWARD_PROFILEDIR='"$(PROFILEDIR)"' -DSYSWARD_SRC_PROFILEDIR='"$(CURDIR)/policy/profiles"' \
+	    -o $(B)/fuzz/policy-fuzz tests/fuzz/policy_fuzz.c $(FUZZ_SRC) $(B)/gen/systab.c $(LDLIBS)
+	$(Q)mkdir -p $(B)/fuzz/corpus && cp tests/fuzz/corpus/* $(B)/fuzz/corpus/
+	$(Q)$(B)/fuzz/policy-fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 $(B)/fuzz/corpus
+
+install: $(SYSWARD) $(MAN)
+	install -D -m 0755 $(SYSWARD) $(DESTDIR)$(PREFIX)/bin/sysward
+	install -d $(DESTDIR)$(PROFILEDIR)
+	install -m 0644 policy/profiles/*.policy $(DESTDIR)$(PROFILEDIR)/
+	for m in $(MAN); do s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/$$(basename $$m); done
+
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h')
+format:
+	clang-format -i $(FORMAT_SRC)
+check-format:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+
+clean:
+	rm -rf $(B) build-san
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

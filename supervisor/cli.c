@@ -1,0 +1,272 @@
+/* cli: one option table drives parsing and --help; limits share settings.c with the policy. */
+#include "supervisor/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "supervisor/util.h"
+
+#ifndef SYSWARD_VERSION
+#define SYSWARD_VERSION "0.1.0"
+#endif
+
+enum opt_id {
+	O_POLICY = 'p', O_AUDIT = 'a', O_RESULT = 'r', O_CHDIR = 'C', O_OUT = 'o', O_HELP = 'h',
+	O_PROFILE = 256, O_MODE, O_BACKTRACE, O_ENV, O_CLEAR_ENV, O_NO_BACKSTOPS, O_NET,
+	O_VERSION, O_LIMIT_BASE = 512, /* O_LIMIT_BASE + enum limit_key */
+};
+
+struct opt_row {
+	const char *name;
+	int id;
+	bool arg;
+	unsigned cmds; /* bit per enum command where it is accepted */
+	const char *help;
+};
+
+#define RUN_CMDS ((1u << CMD_RUN) | (1u << CMD_LEARN))
+
+static const struct opt_row opt_table[] = {
+	{ "policy", O_POLICY, true, RUN_CMDS, "FILE  policy file (repeatable)" },
+	{ "profile", O_PROFILE, true, RUN_CMDS, "NAME  built-in policy: default, audit" },
+	{ "mode", O_MODE, true, RUN_CMDS, "enforce|audit  audit: deny nothing, log every decision" },
+	{ "audit", O_AUDIT, true, RUN_CMDS, "FILE  audit trail as JSON Lines (- for stderr)" },
+	{ "result", O_RESULT, true, RUN_CMDS, "FILE  result record (JSON)" },
+	{ "cpu-time", O_LIMIT_BASE + LIM_CPU_TIME, true, RUN_CMDS, "SEC  CPU time of the whole tree" },
+	{ "wall-time", O_LIMIT_BASE + LIM_WALL_TIME, true, RUN_CMDS, "SEC  wall-clock limit" },
+	{ "memory", O_LIMIT_BASE + LIM_MEMORY, true, RUN_CMDS, "BYTES  memory of the tree, no swap" },
+	{ "pids", O_LIMIT_BASE + LIM_PIDS, true, RUN_CMDS, "N  processes+threads alive at once" },
+	{ "cpus", O_LIMIT_BASE + LIM_CPUS, true, RUN_CMDS, "LIST  CPUs the tree may use" },
+	{ "fsize", O_LIMIT_BASE + LIM_FSIZE, true, RUN_CMDS, "BYTES  largest file written" },
+	{ "scratch", O_LIMIT_BASE + LIM_SCRATCH, true, RUN_CMDS, "SIZE  private size-limited workdir" },
+	{ "nofile", O_LIMIT_BASE + LIM_NOFILE, true, RUN_CMDS, "N  open files per process" },
+	{ "backtrace", O_BACKTRACE, true, RUN_CMDS, "LIST  syscalls to backtrace, or 'denied'" },
+	{ "chdir", O_CHDIR, true, RUN_CMDS, "DIR  working directory of the program" },
+	{ "env", O_ENV, true, RUN_CMDS, "NAME=VALUE  set in the program's environment" },
+	{ "clear-env", O_CLEAR_ENV, false, RUN_CMDS, "  start from an empty environment" },
+	{ "no-backstops", O_NO_BACKSTOPS, false, RUN_CMDS, "  tracer checks only (no Landlock, namespaces)" },
+	{ "net", O_NET, true, RUN_CMDS, "host|loopback|none  network namespace backstop" },
+	{ "output", O_OUT, true, 1u << CMD_LEARN, "FILE  (learn) policy to write" },
+	{ "help", O_HELP, false, ~0u, "  this help" },
+	{ "version", O_VERSION, false, ~0u, "  print the version" },
+};
+
+void cli_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: sysward run [OPTIONS] -- PROGRAM [ARGS...]\n"
+		"       sysward check-policy FILE...\n"
+		"       sysward report [--json] [--html OUT] [--diff OTHER.jsonl] AUDIT.jsonl\n"
+		"       sysward learn -o POLICY [RUN OPTIONS] -- PROGRAM [ARGS...]\n"
+		"       sysward --version | --help\n\nrun options:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++) {
+		const struct opt_row *r = &opt_table[i];
+		char shortopt[8] = "    ";
+		if (r->id < 256)
+			snprintf(shortopt, sizeof(shortopt), "-%c, ", r->id);
+		fprintf(out, "  %s--%s %s\n", shortopt, r->name, r->help);
+	}
+}
+
+static int fail(char *err, size_t errsz, const char *fmt, ...) PRINTF_LIKE(3, 4);
+static int fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static const struct opt_row *row_by_id(int id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++)
+		if (opt_table[i].id == id)
+			return &opt_table[i];
+	return NULL;
+}
+
+static int take_option(struct options *o, const struct opt_row *r, const char *arg, char *err,
+		       size_t errsz)
+{
+	const char *why = NULL;
+
+	switch (r->id) {
+	case O_POLICY:
+		if (o->n_policy >= CLI_MAX_LIST)
+			return fail(err, errsz, "--policy: at most %d files", CLI_MAX_LIST);
+		o->policy_files[o->n_policy++] = arg;
+		return 0;
+	case O_PROFILE:
+		o->profile = arg;
+		return 0;
+	case O_MODE:
+		if (strcmp(arg, "enforce") == 0)
+			o->cli.mode = MODE_ENFORCE;
+		else if (strcmp(arg, "audit") == 0)
+			o->cli.mode = MODE_AUDIT;
+		else
+			return fail(err, errsz, "--mode: '%s' is not enforce or audit", arg);
+		return 0;
+	case O_AUDIT:
+		o->audit_path = arg;
+		return 0;
+	case O_RESULT:
+		o->result_path = arg;
+		return 0;
+	case O_BACKTRACE:
+		if (settings_set_backtrace(&o->cli, arg, &why) < 0)
+			return fail(err, errsz, "--backtrace: %s", why ? why : "bad list");
+		return 0;
+	case O_CHDIR:
+		o->chdir = arg;
+		return 0;
+	case O_ENV:
+		if (!strchr(arg, '=') || arg[0] == '=')
+			return fail(err, errsz, "--env: '%s' is not NAME=VALUE", arg);
+		if (o->n_env >= CLI_MAX_LIST)
+			return fail(err, errsz, "--env: at most %d variables", CLI_MAX_LIST);
+		o->env[o->n_env++] = arg;
+		return 0;
+	case O_CLEAR_ENV:
+		o->clear_env = true;
+		return 0;
+	case O_NO_BACKSTOPS:
+		o->no_backstops = true;
+		return 0;
+	case O_NET:
+		if (strcmp(arg, "host") == 0)
+			o->net = NET_HOST;
+		else if (strcmp(arg, "none") == 0)
+			o->net = NET_NONE;
+		else if (strcmp(arg, "loopback") == 0)
+			o->net = NET_LOOPBACK;
+		else
+			return fail(err, errsz, "--net: '%s' is not host, loopback or none", arg);
+		return 0;
+	case O_OUT:
+		o->learn_out = arg;
+		return 0;
+	case O_HELP:
+		o->cmd = CMD_HELP;
+		return 0;
+	case O_VERSION:
+		o->cmd = CMD_VERSION;
+		return 0;
+	}
+	if (r->id >= O_LIMIT_BASE && r->id < O_LIMIT_BASE + LIM__COUNT) {
+		if (settings_set_limit(&o->cli, (enum limit_key)(r->id - O_LIMIT_BASE), arg, &why) < 0)
+			return fail(err, errsz, "--%s: '%s': %s", r->name, arg, why ? why : "bad value");
+		return 0;
+	}
+	return fail(err, errsz, "internal: option --%s has no handler", r->name);
+}
+
+static int parse_options(int argc, char **argv, struct options *o, unsigned cmdbit, char *err,
+			 size_t errsz)
+{
+	struct option longopts[ARRAY_SIZE(opt_table) + 1];
+	char shortopts[64] = "+:";
+	size_t n = 0;
+	int c;
+
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++) {
+		const struct opt_row *r = &opt_table[i];
+		longopts[n++] = (struct option){ r->name, r->arg ? required_argument : no_argument,
+						 NULL, r->id };
+		if (r->id < 256 && (r->cmds & cmdbit)) {
+			size_t l = strlen(shortopts);
+			shortopts[l] = (char)r->id;
+			shortopts[l + 1] = r->arg ? ':' : '\0';
+			shortopts[l + 2] = '\0';
+		}
+	}
+	longopts[n] = (struct option){ 0 };
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const char *given = argv[optind - 1];
+		const struct opt_row *r;
+
+		if (c == '?') {
+			if (optopt && optopt < 256)
+				return fail(err, errsz, "unknown option '-%c'", optopt);
+			return fail(err, errsz, "unknown option '%s'", given);
+		}
+		if (c == ':') {
+			if (optopt && optopt < 256 && given[1] != '-')
+				return fail(err, errsz, "option '-%c' needs a value", optopt);
+			return fail(err, errsz, "option '%s' needs a value", given);
+		}
+		r = row_by_id(c);
+		if (!r || !(r->cmds & cmdbit))
+			return fail(err, errsz, "option '%s' does not apply to this command", given);
+		if (take_option(o, r, optarg, err, errsz) < 0)
+			return -EINVAL;
+		if (o->cmd == CMD_HELP || o->cmd == CMD_VERSION)
+			return 0;
+	}
+	o->argv = argv + optind;
+	o->argc = argc - optind;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errsz)
+{
+	const char *sub;
+
+	memset(o, 0, sizeof(*o));
+	err[0] = '\0';
+	if (argc < 2)
+		return fail(err, errsz, "no command given (try 'sysward --help')");
+	sub = argv[1];
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+		o->cmd = CMD_HELP;
+		return 0;
+	}
+	if (strcmp(sub, "--version") == 0 || strcmp(sub, "version") == 0) {
+		o->cmd = CMD_VERSION;
+		return 0;
+	}
+	if (strcmp(sub, "check-policy") == 0) {
+		o->cmd = CMD_CHECK_POLICY;
+		o->argv = argv + 2;
+		o->argc = argc - 2;
+		if (o->argc < 1)
+			return fail(err, errsz, "check-policy: no policy file given");
+		return 0;
+	}
+	if (strcmp(sub, "report") == 0) {
+		/* report has its own parser (tools/report.c); hand it everything */
+		o->cmd = CMD_REPORT;
+		o->argv = argv + 1;
+		o->argc = argc - 1;
+		return 0;
+	}
+	if (strcmp(sub, "run") == 0)
+		o->cmd = CMD_RUN;
+	else if (strcmp(sub, "learn") == 0)
+		o->cmd = CMD_LEARN;
+	else
+		return fail(err, errsz, "unknown command '%s' (try 'sysward --help')", sub);
+
+	if (parse_options(argc - 1, argv + 1, o, 1u << o->cmd, err, errsz) < 0)
+		return -EINVAL;
+	if (o->cmd == CMD_HELP || o->cmd == CMD_VERSION)
+		return 0;
+	if (o->argc < 1)
+		return fail(err, errsz, "%s: no program given (usage: sysward %s [OPTIONS] -- PROGRAM [ARGS...])",
+			    sub, sub);
+	if (o->cmd == CMD_LEARN && !o->learn_out)
+		return fail(err, errsz, "learn: -o POLICY is required");
+	return 0;
+}
+
+const char *sysward_version(void)
+{
+	return SYSWARD_VERSION;
+}

@@ -1,0 +1,143 @@
+/*
+ * filter: the seccomp-BPF program, generated with libseccomp from the syscall table and the
+ * policy's register-only rules.  Default action TRACE: a syscall without a row (a new one)
+ * reaches the tracer and is judged.  Foreign ABIs never match the filter's arch and are
+ * killed (SCMP_FLTATR_ACT_BADARCH); libseccomp's x86_64 filter also kills x32 numbers.
+ */
+#include <errno.h>
+#include <linux/sched.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "arch/systab.h"
+#include "supervisor/tracer.h"
+#include "supervisor/util.h"
+
+#ifndef CLONE_UNTRACED
+#define CLONE_UNTRACED 0x00800000
+#endif
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+
+static int add_class_rules(scmp_filter_ctx ctx, struct run *r, const struct sc_row *row, int nr)
+{
+	const uint64_t m32 = 0xffffffffu;
+	int e = 0;
+
+	switch ((enum sc_class)row->cls) {
+	case SC_ALLOW:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	case SC_MM:
+		/* with mseal() the kernel itself keeps the arena mapped and read-only */
+		return r->arena.mseal ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) : 0;
+	case SC_EPERM:
+		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+	case SC_ENOSYS:
+		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+	case SC_CLONE:
+		/* an untraced child would run outside the tracer */
+		e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
+		if (!e)
+			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, 0));
+		return e;
+	case SC_IOCTL:
+		/* compared at the kernel's width: (1 << 32) | TIOCSTI is TIOCSTI */
+		e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, m32, TIOCSTI));
+		if (!e)
+			e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+					     SCMP_A1(SCMP_CMP_MASKED_EQ, m32, TIOCLINUX));
+		if (!e)
+			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		return e;
+	case SC_PRCTL: {
+		static const int refused[] = { PR_SET_SECCOMP, PR_SET_MM, PR_SET_DUMPABLE };
+		for (size_t i = 0; i < ARRAY_SIZE(refused) && !e; i++)
+			e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, m32, (uint64_t)refused[i]));
+		if (!e)
+			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		return e;
+	}
+	case SC_SENDTO:
+		/* no destination: the connected peer, nothing to judge */
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A4(SCMP_CMP_EQ, 0));
+	default:
+		return 0; /* the default action: TRACE */
+	}
+}
+
+int filter_build(struct run *r, void **prog, size_t *len)
+{
+	const struct arch_ops *native = arch_native();
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(0));
+	int e = 0, fd = -1;
+	off_t size;
+	char *buf = NULL;
+
+	if (!ctx)
+		return -ENOMEM;
+	if ((e = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
+	    (e = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0)
+		goto out;
+
+	for (unsigned i = 0; i < systab_nrows; i++) {
+		const struct sc_row *row = &systab_rows[i];
+		long nr = systab_nr(native, row);
+		struct pol_verdict v;
+
+		if (nr < 0)
+			continue;
+		if (row->cls != SC_EPERM && row->cls != SC_ENOSYS &&
+		    policy_syscall_rule(r->policy, row->name, &v) > 0) {
+			/* a register-only rule: a deny goes straight into the filter, unless
+			 * audit mode or a backtrace needs the tracer to see the call */
+			if (v.action == POL_DENY && !r->audit_mode &&
+			    !settings_wants_backtrace(&r->set, row->name, true))
+				e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO((unsigned)v.err), (int)nr, 0);
+			/* allow and kill rules: trapped, so the call is judged and logged */
+		} else if (settings_wants_backtrace(&r->set, row->name, false) &&
+			   row->cls != SC_EPERM && row->cls != SC_ENOSYS) {
+			e = 0; /* trapped for its backtrace */
+		} else {
+			e = add_class_rules(ctx, r, row, (int)nr);
+		}
+		if (e < 0 && e != -EEXIST)
+			goto out;
+		e = 0;
+	}
+
+	fd = memfd_create("sysward-bpf", MFD_CLOEXEC);
+	if (fd < 0) {
+		e = -errno;
+		goto out;
+	}
+	if ((e = seccomp_export_bpf(ctx, fd)) < 0)
+		goto out;
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0) {
+		e = -EIO;
+		goto out;
+	}
+	buf = xmalloc((size_t)size);
+	if (pread(fd, buf, (size_t)size, 0) != size) {
+		e = -EIO;
+		goto out;
+	}
+	*prog = steal_pointer(&buf);
+	*len = (size_t)size;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	seccomp_release(ctx);
+	return e;
+}

@@ -1,0 +1,1067 @@
+/*
+ * judge: one trapped syscall, from its seccomp stop to the registers the kernel runs with.
+ *
+ *   judge_seccomp_stop: PTRACE_GET_SYSCALL_INFO -> (arch, nr) -> table row -> handler
+ *   handlers decode arguments (mem.c, once each), resolve paths (resolve.c), ask the policy,
+ *   and plan a rewrite into the arena; then the decision is applied and audited.
+ *
+ * TOCTOU notes are marked "RACE:" at each decision.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "policy/policy.h"
+#include "supervisor/audit.h"
+#include "supervisor/decode.h"
+#include "supervisor/judge.h"
+#include "supervisor/limits/limits.h"
+#include "supervisor/util.h"
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+
+/* ---- the decision ------------------------------------------------------------------ */
+
+void call_decide(struct call *c, const struct pol_verdict *v)
+{
+	if (c->decided && v->action <= c->action)
+		return;
+	c->decided = true;
+	c->action = v->action;
+	c->err = v->err;
+	c->rule_file = v->file;
+	c->rule_line = v->line;
+	c->builtin = false;
+}
+
+void call_builtin(struct call *c, enum pol_action a, int err)
+{
+	if (c->decided && a <= c->action)
+		return;
+	c->decided = true;
+	c->action = a;
+	c->err = err;
+	c->rule_file = NULL;
+	c->rule_line = 0;
+	c->builtin = true;
+}
+
+uint64_t call_arena_put(struct call *c, const void *data, size_t len)
+{
+	size_t off = (c->used + 15) & ~(size_t)15;
+
+	if (!c->t->arena_base) {
+		/* RACE: no arena in this mm (mapping it failed): nothing safe to point at */
+		call_builtin(c, POL_DENY, EPERM);
+		return 0;
+	}
+	if (c->slot < 0) {
+		c->slot = arena_slot_get(&c->r->arena);
+		if (c->slot < 0) {
+			call_builtin(c, POL_DENY, EAGAIN);
+			return 0;
+		}
+	}
+	if (off + len > ARENA_SLOT_SIZE) {
+		call_builtin(c, POL_DENY, ENAMETOOLONG);
+		return 0;
+	}
+	memcpy(arena_slot_ptr(&c->r->arena, c->slot) + off, data, len);
+	c->used = off + len;
+	return arena_tracee_addr(c->t, c->slot) + off;
+}
+
+void call_set_arg(struct call *c, unsigned i, uint64_t v)
+{
+	c->na[i] = v;
+	c->na_set[i] = true;
+	c->rewrite = true;
+}
+
+int call_arg_index(const struct call *c, enum sc_argkind kind, int from)
+{
+	for (int i = from; i < c->row->nargs; i++)
+		if (c->row->arg[i].kind == kind)
+			return i;
+	return -1;
+}
+
+void call_rules_only(struct call *c)
+{
+	struct pol_verdict v;
+
+	if (policy_syscall_rule(c->r->policy, c->name, &v) > 0) {
+		call_decide(c, &v);
+		return;
+	}
+	if (!c->decided) {
+		c->decided = true;
+		c->action = POL_ALLOW;
+	}
+}
+
+static void request_syscall_only(struct call *c)
+{
+	struct pol_request req = { .kind = POL_REQ_SYSCALL, .syscall = c->name };
+	struct pol_verdict v;
+
+	policy_eval(c->r->policy, &req, &v);
+	call_decide(c, &v);
+}
+
+void judge_one_path(struct call *c, const char *path, unsigned access)
+{
+	struct pol_request req = {
+		.kind = POL_REQ_PATH, .syscall = c->name, .access = access, .path = path,
+	};
+	struct pol_verdict v;
+
+	policy_eval(c->r->policy, &req, &v);
+	call_decide(c, &v);
+}
+
+/* /proc/<pid>/... of a process of this run: the sandbox reading about itself. */
+static bool own_proc_path(struct run *r, const char *p)
+{
+	char *end;
+	long pid;
+
+	if (strncmp(p, "/proc/", 6) != 0 || p[6] < '1' || p[6] > '9')
+		return false;
+	pid = strtol(p + 6, &end, 10);
+	if (*end != '/' && *end != '\0')
+		return false;
+	return tracee_is_member(r, (pid_t)pid);
+}
+
+/* ---- paths ------------------------------------------------------------------------- */
+
+static unsigned open_access(uint64_t flags)
+{
+	unsigned acc = 0;
+
+	if (flags & O_PATH)
+		return POL_READ;
+	switch (flags & O_ACCMODE) {
+	case O_RDONLY: acc = POL_READ; break;
+	case O_WRONLY: acc = POL_WRITE; break;
+	default: acc = POL_READ | POL_WRITE; break;
+	}
+	if (flags & (O_CREAT | O_TRUNC | O_APPEND))
+		acc |= POL_WRITE;
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		acc |= POL_WRITE;
+	return acc;
+}
+
+static unsigned spec_access(uint8_t acc)
+{
+	return ((acc & ACC_R) ? POL_READ : 0) | ((acc & ACC_W) ? POL_WRITE : 0) |
+	       ((acc & ACC_X) ? POL_EXEC : 0);
+}
+
+/* The verified #! interpreter of a script, or "" (tracer opens the resolved file itself). */
+static void script_interpreter(const char *path, char *interp, size_t size)
+{
+	char buf[256];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	interp[0] = '\0';
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 3 || buf[0] != '#' || buf[1] != '!')
+		return;
+	buf[n] = '\0';
+	{
+		char *p = buf + 2, *e;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p;
+		while (*e && *e != ' ' && *e != '\t' && *e != '\n')
+			e++;
+		*e = '\0';
+		snprintf(interp, size, "%s", p);
+	}
+}
+
+void judge_exec_path(struct call *c, const char *resolved)
+{
+	char interp[256];
+	struct resolved ri;
+
+	judge_one_path(c, resolved, POL_EXEC);
+	/* RACE: the script may change after this read; the exec event re-checks
+	 * /proc/PID/exe (the interpreter the kernel really ran) and kills on a mismatch */
+	script_interpreter(resolved, interp, sizeof(interp));
+	if (!interp[0])
+		return;
+	if (resolve_path(c->t, AT_FDCWD, interp, true, &ri) < 0) {
+		judge_one_path(c, interp, POL_EXEC);
+		return;
+	}
+	jb_kstr(&c->args, "interpreter", ri.path);
+	judge_one_path(c, ri.path, POL_EXEC);
+}
+
+static void audit_path(struct call *c, const char *given, const struct resolved *res,
+		       const char *original)
+{
+	const char *k_path = "path", *k_res = "resolved", *k_orig = "original";
+
+	if (c->path_index == 1)
+		k_path = "path2", k_res = "resolved2", k_orig = "original2";
+	if (c->path_index > 1)
+		return;
+	if (given)
+		jb_kstr(&c->args, k_path, given);
+	else
+		jb_key(&c->args, k_path), jb_null(&c->args);
+	if (res)
+		jb_kstr(&c->args, k_res, res->path);
+	if (original)
+		jb_kstr(&c->args, k_orig, original);
+}
+
+/* One path argument: read, resolve, redirect, judge, and plan the rewrite. */
+static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
+{
+	const struct sc_argspec *spec = &c->row->arg[i];
+	int dirfd_i = (i > 0 && c->row->arg[i - 1].kind == A_DIRFD) ? i - 1 : -1;
+	int dirfd = dirfd_i >= 0 ? (int)(int32_t)c->a[dirfd_i] : AT_FDCWD;
+	int at_i = call_arg_index(c, A_ATFLAGS, 0);
+	uint32_t atflags = at_i >= 0 ? (uint32_t)c->a[at_i] : 0;
+	char name[PATH_MAX];
+	char target[PATH_MAX];
+	struct resolved res;
+	const char *rfile = NULL;
+	int rline = 0;
+	bool follow;
+	unsigned acc;
+	size_t len = 0;
+	int e;
+
+	if (dirfd_i >= 0) {
+		if (dirfd == AT_FDCWD)
+			jb_kstr(&c->args, c->path_index ? "dirfd2" : "dirfd", "AT_FDCWD");
+		else
+			jb_kint(&c->args, c->path_index ? "dirfd2" : "dirfd", dirfd);
+	}
+
+	/* the access the call needs */
+	acc = (spec->acc & ACC_OPEN) ? *open_acc_out : spec_access(spec->acc);
+	switch (spec->follow) {
+	case F_NOFOLLOW: follow = false; break;
+	case F_AT_NOFOLLOW: follow = !(atflags & AT_SYMLINK_NOFOLLOW); break;
+	case F_AT_FOLLOW: follow = (atflags & AT_SYMLINK_FOLLOW) != 0; break;
+	default: follow = true; break;
+	}
+	/* NULL name: utimensat(fd, NULL, ...) works on the fd itself */
+	if (c->a[i] == 0 && strcmp(c->name, "utimensat") == 0) {
+		e = resolve_fd(c->t, dirfd, &res);
+		audit_path(c, NULL, e == 0 ? &res : NULL, NULL);
+		c->path_index++;
+		if (e < 0) {
+			call_builtin(c, POL_DENY, e == -EBADF ? EBADF : -e);
+			return;
+		}
+		if (!res.magic)
+			judge_one_path(c, res.path, acc);
+		/* RACE: dup2 onto the fd could swap the file: turn it into the path form */
+		if (!res.magic && c->action == POL_ALLOW) {
+			uint64_t p = call_arena_put(c, res.path, strlen(res.path) + 1);
+			if (p) {
+				call_set_arg(c, dirfd_i, (uint64_t)AT_FDCWD);
+				call_set_arg(c, i, p);
+				call_set_arg(c, at_i, atflags | AT_SYMLINK_NOFOLLOW);
+			}
+		}
+		return;
+	}
+
+	/* RACE: the name is copied once; the kernel will read our copy in the arena */
+	e = mem_read_str(c->t->tid, c->a[i], name, sizeof(name), &len);
+	if (e < 0) {
+		audit_path(c, NULL, NULL, NULL);
+		c->path_index++;
+		call_builtin(c, POL_DENY, e == -ENAMETOOLONG ? ENAMETOOLONG : EFAULT);
+		return;
+	}
+
+	if (len == 0) {
+		if (spec->empty && (atflags & AT_EMPTY_PATH)) {
+			/* the dirfd itself */
+			e = resolve_fd(c->t, dirfd, &res);
+			audit_path(c, name, e == 0 ? &res : NULL, NULL);
+			c->path_index++;
+			if (e < 0) {
+				call_builtin(c, POL_DENY, -e);
+				return;
+			}
+			if (res.magic) {
+				/* an object without a name (pipe, memfd, unlinked file): its own;
+				 * executing one needs a rule for /proc/PID/fd/N */
+				if (acc & POL_EXEC)
+					judge_one_path(c, res.path, acc);
+				else
+					call_builtin(c, POL_ALLOW, 0);
+				return;
+			}
+			if (c->is_exec)
+				judge_exec_path(c, res.path);
+			else
+				judge_one_path(c, res.path, acc);
+			/* RACE: for changes, name the file instead of the fd (dup2 cannot swap
+			 * it); an exec through an fd is checked again at the exec event */
+			if ((acc & POL_WRITE) && c->action == POL_ALLOW && dirfd_i >= 0) {
+				uint64_t p = call_arena_put(c, res.path, strlen(res.path) + 1);
+				if (p) {
+					call_set_arg(c, dirfd_i, (uint64_t)AT_FDCWD);
+					call_set_arg(c, i, p);
+					call_set_arg(c, at_i,
+						     (atflags & ~AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW);
+				}
+			}
+			return;
+		}
+		/* an empty name without AT_EMPTY_PATH: the kernel says ENOENT, nothing happens */
+		audit_path(c, name, NULL, NULL);
+		c->path_index++;
+		return;
+	}
+
+	e = resolve_path(c->t, dirfd, name, follow, &res);
+	if (e < 0) {
+		audit_path(c, name, NULL, NULL);
+		c->path_index++;
+		call_builtin(c, POL_DENY, -e);
+		return;
+	}
+
+	/* redirect: rules judge the target */
+	{
+		int rr = policy_redirect(c->r->policy, res.path, target, sizeof(target), &rfile,
+					 &rline);
+		if (rr < 0) {
+			audit_path(c, name, &res, NULL);
+			c->path_index++;
+			call_builtin(c, POL_DENY, ENAMETOOLONG);
+			return;
+		}
+		if (rr > 0) {
+			char original[PATH_MAX];
+			snprintf(original, sizeof(original), "%s", res.path);
+			snprintf(res.path, sizeof(res.path), "%s", target);
+			audit_path(c, name, &res, original);
+			c->redirected = true;
+		} else {
+			audit_path(c, name, &res, NULL);
+		}
+	}
+	c->path_index++;
+
+	if (c->row->cls == SC_PRIV)
+		return; /* decoded for the trail; the syscall rules judge the call */
+
+	if (res.magic) {
+		/* reopening a nameless object (pipe, socket) of the sandbox through /proc */
+		if (own_proc_path(c->r, res.path) && !(acc & POL_EXEC)) {
+			call_builtin(c, POL_ALLOW, 0);
+			c->fix = FIX_REOPEN;
+		} else {
+			judge_one_path(c, res.path, acc);
+		}
+	} else if (own_proc_path(c->r, res.path) && !(acc & (POL_WRITE | POL_EXEC))) {
+		/* the sandbox reading its own /proc entries */
+		call_builtin(c, POL_ALLOW, 0);
+	} else if (c->is_exec) {
+		judge_exec_path(c, res.path);
+	} else {
+		judge_one_path(c, res.path, acc);
+	}
+	if (c->action != POL_ALLOW)
+		return;
+
+	/* the rewrite: the kernel gets exactly the judged name (+ the trailing slash) */
+	{
+		char final[PATH_MAX + 1];
+		uint64_t p;
+		int n = snprintf(final, sizeof(final), "%s%s", res.path,
+				 res.trailing_slash && strcmp(res.path, "/") ? "/" : "");
+		if (n < 0 || (size_t)n >= sizeof(final)) {
+			call_builtin(c, POL_DENY, ENAMETOOLONG);
+			return;
+		}
+		if (res.magic && c->fix == FIX_REOPEN) {
+			struct stat st;
+			/* RACE: dup2 may swap the fd before the kernel reopens it: remember the
+			 * inode judged; the exit stop compares the new fd with it */
+			if (stat(res.path, &st) < 0) {
+				call_builtin(c, POL_DENY, EACCES);
+				return;
+			}
+			c->fix_dev = st.st_dev;
+			c->fix_ino = st.st_ino;
+		}
+		p = call_arena_put(c, final, (size_t)n + 1);
+		if (!p)
+			return;
+		call_set_arg(c, i, p);
+		if (dirfd_i >= 0)
+			call_set_arg(c, dirfd_i, (uint64_t)AT_FDCWD);
+	}
+}
+
+/* open, openat, openat2, creat: judged, then run as openat2(RESOLVE_NO_SYMLINKS). */
+static void judge_open_call(struct call *c)
+{
+	int path_i = call_arg_index(c, A_PATH, 0);
+	int fl_i = call_arg_index(c, A_OFLAGS, 0);
+	int mode_i = call_arg_index(c, A_MODE, 0);
+	int how_i = call_arg_index(c, A_OPENHOW, 0);
+	struct open_how how = { 0 };
+	char buf[256];
+	unsigned acc;
+	bool is_creat = strcmp(c->name, "creat") == 0;
+
+	if (how_i >= 0) {
+		uint64_t size = c->a[how_i + 1];
+		/* RACE: open_how is read once and the kernel gets our copy */
+		if (size < sizeof(how)) {
+			call_builtin(c, POL_DENY, EINVAL);
+			return;
+		}
+		if (mem_read(c->t->tid, c->a[how_i], &how, sizeof(how)) < 0) {
+			call_builtin(c, POL_DENY, EFAULT);
+			return;
+		}
+		if (size > sizeof(how)) {
+			char extra[64];
+			uint64_t left = size - sizeof(how);
+			if (left > sizeof(extra)) {
+				call_builtin(c, POL_DENY, E2BIG);
+				return;
+			}
+			if (mem_read(c->t->tid, c->a[how_i] + sizeof(how), extra, left) < 0) {
+				call_builtin(c, POL_DENY, EFAULT);
+				return;
+			}
+			for (uint64_t k = 0; k < left; k++)
+				if (extra[k]) {
+					call_builtin(c, POL_DENY, E2BIG);
+					return;
+				}
+		}
+		if (how.resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) {
+			/* the name would be resolved beneath the dirfd: not reproduced here */
+			call_builtin(c, POL_DENY, EXDEV);
+			decode_resolve(how.resolve, buf, sizeof(buf));
+			jb_kstr(&c->args, "resolve", buf);
+			return;
+		}
+	} else if (is_creat) {
+		how.flags = O_CREAT | O_WRONLY | O_TRUNC;
+		how.mode = c->a[mode_i] & 07777;
+	} else {
+		how.flags = (uint32_t)c->a[fl_i];
+		if (how.flags & (O_CREAT | __O_TMPFILE))
+			how.mode = (uint32_t)c->a[mode_i] & 07777;
+	}
+	decode_oflags(how.flags, buf, sizeof(buf));
+	jb_kstr(&c->args, "flags", buf);
+	if (how.flags & (O_CREAT | __O_TMPFILE)) {
+		snprintf(buf, sizeof(buf), "0%llo", (unsigned long long)how.mode);
+		jb_kstr(&c->args, "mode", buf);
+	}
+	acc = open_access(how.flags);
+	{
+		char a[32];
+		decode_access(acc, a, sizeof(a));
+		jb_kstr(&c->args, "access", a);
+	}
+	{
+		/* follow: O_NOFOLLOW, or O_CREAT|O_EXCL, keep a final symlink */
+		struct sc_row row = *c->row;
+		const struct sc_row *orig = c->row;
+		if ((how.flags & O_NOFOLLOW) || ((how.flags & O_CREAT) && (how.flags & O_EXCL)))
+			row.arg[path_i].follow = F_NOFOLLOW;
+		c->row = &row;
+		judge_path_arg(c, path_i, &acc);
+		c->row = orig;
+	}
+	if (c->action != POL_ALLOW || !c->rewrite)
+		return;
+
+	if (c->fix == FIX_REOPEN)
+		return; /* a nameless object: plain reopen of /proc/PID/fd/N, checked at exit */
+
+	/* RACE: every component of the judged name is checked by the kernel again: a
+	 * symlink swapped in after we resolved fails with ELOOP instead of being followed */
+	{
+		struct open_how nhow = how;
+		uint64_t hp;
+		long nr2 = -1;
+		const struct sc_row *row2 = systab_by_name("openat2");
+
+		nhow.flags &= (uint64_t)(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC |
+					 O_APPEND | O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT |
+					 O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME |
+					 O_CLOEXEC | O_SYNC | O_PATH | __O_TMPFILE);
+		if (!(nhow.flags & (O_CREAT | __O_TMPFILE)))
+			nhow.mode = 0;
+		if (nhow.flags & O_PATH)
+			nhow.flags &= (uint64_t)(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		nhow.resolve |= RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+		if (row2)
+			nr2 = systab_nr(c->arch, row2);
+		hp = call_arena_put(c, &nhow, sizeof(nhow));
+		if (!hp || nr2 < 0) {
+			if (nr2 < 0)
+				call_builtin(c, POL_DENY, ENOSYS);
+			return;
+		}
+		{
+			uint64_t pathp = c->na[path_i];
+			c->new_nr = nr2;
+			memset(c->na_set, 0, sizeof(c->na_set));
+			call_set_arg(c, 0, (uint64_t)AT_FDCWD);
+			call_set_arg(c, 1, pathp);
+			call_set_arg(c, 2, hp);
+			call_set_arg(c, 3, sizeof(nhow));
+		}
+	}
+}
+
+void judge_path_call(struct call *c)
+{
+	unsigned dummy = 0;
+	int i;
+
+	if (call_arg_index(c, A_OFLAGS, 0) >= 0 || call_arg_index(c, A_OPENHOW, 0) >= 0 ||
+	    strcmp(c->name, "creat") == 0) {
+		judge_open_call(c);
+		return;
+	}
+	{
+		int mode_i = call_arg_index(c, A_MODE, 0);
+		int at_i = call_arg_index(c, A_ATFLAGS, 0);
+		char buf[128];
+		if (mode_i >= 0) {
+			snprintf(buf, sizeof(buf), "0%llo", (unsigned long long)(c->a[mode_i] & 0177777));
+			jb_kstr(&c->args, "mode", buf);
+		}
+		if (at_i >= 0) {
+			decode_atflags((uint32_t)c->a[at_i], buf, sizeof(buf));
+			jb_kstr(&c->args, "flags", buf);
+		}
+	}
+	for (i = call_arg_index(c, A_PATH, 0); i >= 0; i = call_arg_index(c, A_PATH, i + 1)) {
+		judge_path_arg(c, i, &dummy);
+		if (c->action != POL_ALLOW)
+			break;
+	}
+	if (c->row->cls == SC_PRIV)
+		request_syscall_only(c);
+	else if (!c->decided)
+		call_rules_only(c);
+}
+
+/* ---- fd metadata: fchmod, fchown, fsetxattr, fremovexattr -------------------------- */
+
+void judge_fdmeta_call(struct call *c)
+{
+	int fd = (int)(int32_t)c->a[0];
+	struct resolved res;
+	const char *path_form = NULL;
+	int e;
+
+	jb_kint(&c->args, "fd", fd);
+	e = resolve_fd(c->t, fd, &res);
+	if (e < 0) {
+		call_builtin(c, POL_DENY, -e);
+		return;
+	}
+	jb_kstr(&c->args, "resolved", res.path);
+	if (res.magic) {
+		/* a pipe, socket or unlinked file of the sandbox's own */
+		call_rules_only(c);
+		return;
+	}
+	judge_one_path(c, res.path, POL_WRITE);
+	if (c->action != POL_ALLOW)
+		return;
+	/* RACE: dup2 could put another file under fd before the kernel looks: run the path
+	 * form on the judged name instead */
+	if (strcmp(c->name, "fchmod") == 0)
+		path_form = "fchmodat";
+	else if (strcmp(c->name, "fchown") == 0)
+		path_form = "fchownat";
+	else if (strcmp(c->name, "fsetxattr") == 0)
+		path_form = "lsetxattr";
+	else if (strcmp(c->name, "fremovexattr") == 0)
+		path_form = "lremovexattr";
+	if (path_form) {
+		const struct sc_row *row = systab_by_name(path_form);
+		long nr = row ? systab_nr(c->arch, row) : -1;
+		uint64_t p = call_arena_put(c, res.path, strlen(res.path) + 1);
+		if (!p)
+			return;
+		if (nr < 0) {
+			call_builtin(c, POL_DENY, ENOSYS);
+			return;
+		}
+		c->new_nr = nr;
+		if (strcmp(path_form, "fchmodat") == 0) {
+			call_set_arg(c, 0, (uint64_t)AT_FDCWD);
+			call_set_arg(c, 1, p);
+			call_set_arg(c, 2, c->a[1]);
+		} else if (strcmp(path_form, "fchownat") == 0) {
+			call_set_arg(c, 0, (uint64_t)AT_FDCWD);
+			call_set_arg(c, 1, p);
+			call_set_arg(c, 2, c->a[1]);
+			call_set_arg(c, 3, c->a[2]);
+			call_set_arg(c, 4, AT_SYMLINK_NOFOLLOW);
+		} else {
+			call_set_arg(c, 0, p);
+		}
+	}
+}
+
+/* ---- other processes ------------------------------------------------------------------ */
+
+static bool pid_ok(struct run *r, long pid)
+{
+	if (pid == 0)
+		return true; /* the caller itself / its own process group */
+	if (pid == -1)
+		return false; /* every process the caller may signal: the tracer included */
+	if (pid < 0)
+		pid = -pid; /* a process group: its leader must be ours */
+	return tracee_is_member(r, (pid_t)pid);
+}
+
+void judge_pid_call(struct call *c)
+{
+	bool ok = true;
+	char buf[32];
+
+	for (int i = 0; i < c->row->nargs; i++) {
+		const struct sc_argspec *s = &c->row->arg[i];
+		long v = (long)(int32_t)c->a[i];
+
+		if (s->kind == A_SIG) {
+			decode_signal((int)v, buf, sizeof(buf));
+			jb_kstr(&c->args, "sig", buf);
+		}
+		if (s->kind != A_PID)
+			continue;
+		jb_kint(&c->args, i == 0 ? "pid" : "pid2", v);
+		/* setpriority/ioprio_set: `who` is a pid only for the process kind */
+		if (strcmp(c->name, "setpriority") == 0 || strcmp(c->name, "ioprio_set") == 0) {
+			long which = (long)(int32_t)c->a[0];
+			bool process_kind = strcmp(c->name, "setpriority") == 0 ? which == 0 : which == 1;
+			if (!process_kind && v != 0)
+				ok = false;
+			else if (process_kind && !pid_ok(c->r, v))
+				ok = false;
+			continue;
+		}
+		/* register-only decision: pids are values, nothing to race */
+		if (!pid_ok(c->r, v))
+			ok = false;
+	}
+	if (!ok) {
+		call_builtin(c, POL_DENY, strncmp(c->name, "kill", 4) == 0 && (int32_t)c->a[0] == -1
+						  ? EPERM
+						  : ESRCH);
+		return;
+	}
+	call_rules_only(c);
+}
+
+/* ---- address space (only trapped when mseal() is missing) ------------------------------ */
+
+void judge_mm_call(struct call *c)
+{
+	struct tracee *t = c->t;
+	bool hit = false;
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)c->a[0]);
+	jb_kstr(&c->args, "addr", buf);
+	jb_kint(&c->args, "len", (long long)c->a[1]);
+	if (strcmp(c->name, "mmap") == 0) {
+		if (c->a[3] & 0x10 /* MAP_FIXED */)
+			hit = arena_overlaps(t, c->a[0], c->a[1]);
+	} else if (strcmp(c->name, "mremap") == 0) {
+		hit = arena_overlaps(t, c->a[0], c->a[1]);
+		if (c->a[3] & 2 /* MREMAP_FIXED */)
+			hit = hit || arena_overlaps(t, c->a[4], c->a[2]);
+	} else if (strcmp(c->name, "shmat") == 0) {
+		hit = c->a[1] && arena_overlaps(t, c->a[1], 1);
+	} else if (strcmp(c->name, "remap_file_pages") == 0) {
+		hit = arena_overlaps(t, c->a[0], c->a[1]);
+	} else if (strcmp(c->name, "mseal") != 0) {
+		hit = arena_overlaps(t, c->a[0], c->a[1]);
+	}
+	/* register-only: addresses and lengths are values */
+	if (hit)
+		call_builtin(c, POL_DENY, EPERM);
+	else
+		call_builtin(c, POL_ALLOW, 0);
+}
+
+/* ---- the stop -------------------------------------------------------------------------- */
+
+static void audit_call(struct call *c)
+{
+	struct run *r = c->r;
+	struct jbuf *jb = audit_begin(r->audit, "syscall", c->t->tgid, c->t->tid);
+	char rule[PATH_MAX + 32];
+	const char *action;
+
+	if (!jb)
+		return;
+	jb_kstr(jb, "syscall", c->name);
+	jb_kint(jb, "nr", c->nr);
+	jb_kstr(jb, "arch", c->arch->name);
+	jb_key(jb, "args");
+	jb_obj_end(&c->args);
+	jb_raw(jb, c->args.buf ? c->args.buf : "{}");
+	jb_kstr(jb, "decision", c->action == POL_ALLOW ? "allow" : c->action == POL_DENY ? "deny" : "kill");
+	if (r->audit_mode && !c->builtin)
+		action = c->redirected ? "rewrite" : "allow";
+	else if (c->action == POL_ALLOW)
+		action = c->redirected ? "rewrite" : "allow";
+	else
+		action = c->action == POL_DENY ? "deny" : "kill";
+	jb_kstr(jb, "action", action);
+	if (c->action == POL_DENY) {
+		const char *en = errno_name(c->err);
+		if (en)
+			jb_kstr(jb, "errno", en);
+		else
+			jb_kint(jb, "errno", c->err);
+	}
+	if (c->builtin)
+		snprintf(rule, sizeof(rule), "builtin");
+	else if (c->rule_file)
+		snprintf(rule, sizeof(rule), "%s:%d", c->rule_file, c->rule_line);
+	else
+		snprintf(rule, sizeof(rule), "default");
+	jb_kstr(jb, "rule", rule);
+	if (settings_wants_backtrace(&r->set, c->name, c->action != POL_ALLOW)) {
+		jb_key(jb, "backtrace");
+		backtrace_json(c->t->tid, jb);
+	}
+	audit_commit(r->audit);
+}
+
+static void deny_now(struct run *r, struct tracee *t, const struct arch_ops *arch, int err)
+{
+	struct regs regs;
+
+	/* register writes fail closed: a task we cannot stop from running the call dies */
+	if (arch->get_regs(t->tid, &regs) < 0)
+		goto kill;
+	arch->set_syscall(&regs, -1);
+	arch->set_return(&regs, -(int64_t)err);
+	if (arch->set_regs(t->tid, &regs) < 0)
+		goto kill;
+	tracee_resume(r, t, PTRACE_CONT, 0);
+	return;
+kill:
+	kill(t->tid, SIGKILL);
+	tracee_resume(r, t, PTRACE_CONT, 0);
+}
+
+void judge_seccomp_stop(struct run *r, struct tracee *t)
+{
+	struct __ptrace_syscall_info info;
+	struct call c;
+	const struct arch_ops *arch;
+
+	r->trapped++;
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) <= 0 ||
+	    info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
+		/* cannot tell what the task is about to do: it must not do it */
+		kill(t->tid, SIGKILL);
+		tracee_resume(r, t, PTRACE_CONT, 0);
+		return;
+	}
+	arch = arch_by_audit(info.arch);
+	if (!arch || !arch->traced || (info.seccomp.nr & 0x40000000)) {
+		/* a foreign ABI got past the filter: never run it */
+		kill(t->tid, SIGKILL);
+		tracee_resume(r, t, PTRACE_CONT, 0);
+		return;
+	}
+	t->arch = arch;
+
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	c.t = t;
+	c.arch = arch;
+	c.nr = (long)info.seccomp.nr;
+	c.row = systab_lookup(arch, c.nr);
+	c.name = systab_name(arch, c.nr);
+	if (!c.name)
+		c.name = "unknown";
+	c.slot = -1;
+	c.new_nr = -1;
+	c.action = POL_ALLOW;
+	for (int i = 0; i < 6; i++)
+		c.a[i] = info.seccomp.args[i];
+	jb_init(&c.args, 16 * 1024);
+	jb_obj_begin(&c.args);
+
+	switch (c.row ? c.row->cls : SC_UNKNOWN) {
+	case SC_PATH:
+	case SC_PRIV:
+		if (c.row && call_arg_index(&c, A_PATH, 0) >= 0)
+			judge_path_call(&c);
+		else
+			request_syscall_only(&c);
+		break;
+	case SC_EXEC:
+		c.is_exec = true;
+		judge_path_call(&c);
+		break;
+	case SC_FDMETA:
+		judge_fdmeta_call(&c);
+		break;
+	case SC_NET:
+	case SC_SENDTO:
+		judge_net_call(&c);
+		break;
+	case SC_PID:
+		judge_pid_call(&c);
+		break;
+	case SC_MM:
+		judge_mm_call(&c);
+		break;
+	case SC_EPERM:
+		call_builtin(&c, POL_DENY, EPERM);
+		break;
+	case SC_ENOSYS:
+		call_builtin(&c, POL_DENY, ENOSYS);
+		break;
+	case SC_UNKNOWN: {
+		struct pol_verdict v;
+		struct pol_request req = { .kind = POL_REQ_SYSCALL, .syscall = c.name };
+		policy_eval(r->policy, &req, &v);
+		if (!v.file && v.action == POL_DENY)
+			v.err = ENOSYS; /* a call sysward does not know: "not implemented" */
+		call_decide(&c, &v);
+		break;
+	}
+	default:
+		/* allow/clone/ioctl/prctl rows reach the tracer only through a syscall rule */
+		request_syscall_only(&c);
+		break;
+	}
+	if (!c.decided)
+		request_syscall_only(&c);
+
+	audit_call(&c);
+	jb_free(&c.args);
+
+	/* audit mode: every policy decision is logged and nothing is denied; built-in
+	 * refusals and failures to read the arguments still apply */
+	if (r->audit_mode && !c.builtin && c.action != POL_ALLOW) {
+		c.action = POL_ALLOW;
+	}
+	if (c.action == POL_KILL) {
+		char msg[PATH_MAX + 64];
+		if (c.slot >= 0)
+			arena_slot_put(&r->arena, c.slot);
+		if (c.builtin)
+			snprintf(msg, sizeof(msg), "%s killed by a built-in rule", c.name);
+		else if (c.rule_file)
+			snprintf(msg, sizeof(msg), "%s killed by rule %s:%d", c.name, c.rule_file,
+				 c.rule_line);
+		else
+			snprintf(msg, sizeof(msg), "%s killed by the default action", c.name);
+		r->denied++;
+		run_kill_tree(r, V_POLICY_KILL, msg);
+		tracee_resume(r, t, PTRACE_CONT, 0);
+		return;
+	}
+	if (c.action == POL_DENY) {
+		if (c.slot >= 0)
+			arena_slot_put(&r->arena, c.slot);
+		r->denied++;
+		deny_now(r, t, arch, c.err ? c.err : EPERM);
+		return;
+	}
+
+	t->in_exec = c.is_exec;
+	if (!c.rewrite && !c.fix && !c.is_exec) {
+		if (c.slot >= 0)
+			arena_slot_put(&r->arena, c.slot);
+		tracee_resume(r, t, PTRACE_CONT, 0);
+		return;
+	}
+
+	/* allowed with a rewrite: point the registers at the arena, follow to the exit */
+	{
+		struct regs regs;
+		if (arch->get_regs(t->tid, &regs) < 0) {
+			kill(t->tid, SIGKILL);
+			tracee_resume(r, t, PTRACE_CONT, 0);
+			return;
+		}
+		t->saved = regs;
+		for (unsigned i = 0; i < 6; i++)
+			if (c.na_set[i])
+				arch->set_arg(&regs, i, c.na[i]);
+		if (c.new_nr >= 0)
+			arch->set_syscall(&regs, c.new_nr);
+		if ((c.rewrite || c.new_nr >= 0) && arch->set_regs(t->tid, &regs) < 0) {
+			kill(t->tid, SIGKILL);
+			tracee_resume(r, t, PTRACE_CONT, 0);
+			return;
+		}
+		t->slot = c.slot;
+		t->restore = c.rewrite || c.new_nr >= 0;
+		t->fix = c.fix;
+		t->fix_dev = c.fix_dev;
+		t->fix_ino = c.fix_ino;
+		t->cur_nr = c.nr;
+		t->wait = TW_SYSCALL_EXIT;
+		tracee_resume(r, t, PTRACE_SYSCALL, 0);
+	}
+}
+
+/* Inject close(fd) at a syscall-exit stop (the syscall instruction is just behind ip). */
+static void close_in_tracee(struct tracee *t, int fd)
+{
+	const struct arch_ops *arch = t->arch;
+	const struct sc_row *row = systab_by_name("close");
+	struct regs regs;
+	uint64_t args[6] = { (uint64_t)fd, 0, 0, 0, 0, 0 };
+	int st;
+
+	if (!row || arch->get_regs(t->tid, &regs) < 0)
+		goto kill;
+	arch->set_ip(&regs, arch->get_ip(&regs) - arch->syscall_insn_len);
+	arch->prep_inject(&regs, systab_nr(arch, row), args);
+	if (arch->set_regs(t->tid, &regs) < 0 || ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+		goto kill;
+	for (;;) {
+		struct __ptrace_syscall_info info;
+		if (waitpid(t->tid, &st, __WALL) < 0 || !WIFSTOPPED(st))
+			return;
+		if (WSTOPSIG(st) == (SIGTRAP | 0x80) &&
+		    ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) > 0 &&
+		    info.op == PTRACE_SYSCALL_INFO_EXIT)
+			return;
+		if (WSTOPSIG(st) != SIGTRAP && (st >> 16) == 0)
+			t->pending_sig = WSTOPSIG(st);
+		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+			return;
+	}
+kill:
+	kill(t->tid, SIGKILL);
+}
+
+void judge_syscall_exit(struct run *r, struct tracee *t)
+{
+	const struct arch_ops *arch = t->arch;
+	struct regs regs;
+
+	t->wait = TW_NONE;
+	if (t->need_arena) {
+		/* the exit stop of a successful execve: map the arena into the new image */
+		int e;
+		t->need_arena = false;
+		t->arena_base = 0;
+		e = arena_map_into(r, t);
+		if (e == -ESRCH)
+			return;
+		if (e < 0) {
+			warnx_("cannot map the arena into pid %d (%s): killing it", (int)t->tid,
+			       strerror(-e));
+			kill(t->tid, SIGKILL);
+		}
+		tracee_resume(r, t, PTRACE_CONT, 0);
+		return;
+	}
+	if (!t->restore && !t->fix) {
+		if (t->slot >= 0) {
+			arena_slot_put(&r->arena, t->slot);
+			t->slot = -1;
+		}
+		tracee_resume(r, t, PTRACE_CONT, 0);
+		return;
+	}
+	if (arch->get_regs(t->tid, &regs) < 0) {
+		kill(t->tid, SIGKILL);
+		tracee_resume(r, t, PTRACE_CONT, 0);
+		return;
+	}
+	if (t->fix == FIX_REOPEN) {
+		int64_t fd = arch->get_return(&regs);
+		if (fd >= 0) {
+			char p[64];
+			struct stat st;
+			snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)t->tid, (int)fd);
+			if (stat(p, &st) < 0 || st.st_dev != t->fix_dev || st.st_ino != t->fix_ino) {
+				/* the fd was swapped between check and use: undo the open */
+				close_in_tracee(t, (int)fd);
+				if (arch->get_regs(t->tid, &regs) < 0) {
+					kill(t->tid, SIGKILL);
+					tracee_resume(r, t, PTRACE_CONT, 0);
+					return;
+				}
+				arch->set_return(&regs, -EACCES);
+			}
+		}
+		t->fix = FIX_NONE;
+	}
+	if (t->fix == FIX_MMSG) {
+		/* sendmmsg ran as sendmsg of message 0: report it the sendmmsg way */
+		int64_t sent = arch->get_return(&regs);
+		if (sent >= 0) {
+			uint32_t len = (uint32_t)sent;
+			if (mem_poke(t->tid, t->fix_ino + 56, &len, sizeof(len)) == 0)
+				arch->set_return(&regs, 1);
+			else
+				arch->set_return(&regs, -EFAULT);
+		}
+		t->fix = FIX_NONE;
+	}
+	if (t->restore) {
+		/* the tracee sees its own arguments again; only the result is new.  A restart
+		 * (-ERESTART*) re-enters the original call and is judged again. */
+		int64_t ret = arch->get_return(&regs);
+		regs = t->saved;
+		arch->set_return(&regs, ret);
+		regs.nr_changed = true;
+	}
+	if (arch->set_regs(t->tid, &regs) < 0)
+		kill(t->tid, SIGKILL);
+	t->restore = false;
+	if (t->slot >= 0) {
+		arena_slot_put(&r->arena, t->slot);
+		t->slot = -1;
+	}
+	tracee_resume(r, t, PTRACE_CONT, 0);
+}

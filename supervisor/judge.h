@@ -1,0 +1,65 @@
+/* judge: internal interface between the generic checker and its per-class handlers. */
+#ifndef SYSWARD_JUDGE_H
+#define SYSWARD_JUDGE_H
+
+#include "arch/systab.h"
+#include "supervisor/json.h"
+#include "supervisor/tracer.h"
+
+struct call {
+	struct run *r;
+	struct tracee *t;
+	const struct arch_ops *arch;
+	const struct sc_row *row;
+	long nr;
+	const char *name;
+	uint64_t a[6];       /* arguments as the kernel sees them */
+	struct jbuf args;    /* the audit record's "args" object, built while decoding */
+
+	/* the decision: strongest of every request judged (kill > deny > allow) */
+	bool decided;
+	enum pol_action action;
+	int err;
+	const char *rule_file;
+	int rule_line;
+	bool builtin;        /* decided by sysward itself, rule "builtin" */
+
+	/* the rewrite: registers the kernel will use instead of the tracee's */
+	int slot;
+	size_t used;         /* bytes of the slot in use */
+	bool rewrite;
+	bool redirected;
+	uint64_t na[6];
+	bool na_set[6];
+	long new_nr;         /* -1: unchanged */
+	unsigned fix;
+	uint64_t fix_dev, fix_ino;
+	bool is_exec;
+	int path_index;      /* how many path arguments were decoded (audit keys) */
+};
+
+void call_decide(struct call *c, const struct pol_verdict *v);
+void call_builtin(struct call *c, enum pol_action a, int err);
+/* Only syscall rules can refuse this call; otherwise it is allowed (rule "default"). */
+void call_rules_only(struct call *c);
+/* Copy data into this call's arena slot; the tracee address, or 0 (call denied). */
+uint64_t call_arena_put(struct call *c, const void *data, size_t len);
+void call_set_arg(struct call *c, unsigned i, uint64_t v);
+/* Index of the first argument of a kind, or -1. */
+int call_arg_index(const struct call *c, enum sc_argkind kind, int from);
+
+/* per-class handlers */
+void judge_path_call(struct call *c);
+void judge_fdmeta_call(struct call *c);
+void judge_net_call(struct call *c);
+void judge_pid_call(struct call *c);
+void judge_mm_call(struct call *c);
+/* exec: the file and a #! interpreter (also used after the exec for /proc/PID/exe) */
+void judge_exec_path(struct call *c, const char *resolved);
+/* ask the policy about one path; adds to the decision */
+void judge_one_path(struct call *c, const char *path, unsigned access);
+
+/* backtrace.c */
+void backtrace_json(pid_t tid, struct jbuf *jb);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * launch: fork, set the child up, let the tracer seize it, install the filter, exec.
+ *
+ * Order (no untrusted instruction runs before the last step): the child starts a session,
+ * asks to die with the tracer (PDEATHSIG), applies rlimits and the scratch directory, marks
+ * inherited fds close-on-exec, sets NO_NEW_PRIVS and stops itself.  The parent moves it into
+ * the run's cgroups and PTRACE_SEIZEs it with EXITKILL and every TRACE option, then lets it
+ * continue.  The child checks that it is traced, installs the seccomp filter and execs; the
+ * execve is the first trapped call.  Any failure is reported through a close-on-exec pipe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "supervisor/limits/limits.h"
+#include "supervisor/tracer.h"
+#include "supervisor/util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+struct child_report {
+	int stage; /* CHILD_SETUP or CHILD_EXEC */
+	int err;
+	char what[48];
+};
+enum { CHILD_SETUP = 1, CHILD_EXEC = 2 };
+
+static int report_pipe = -1;
+
+static void __attribute__((noreturn)) child_fail(int stage, int err, const char *what)
+{
+	struct child_report rep = { stage, err, { 0 } };
+	size_t n = strlen(what);
+
+	memcpy(rep.what, what, n < sizeof(rep.what) - 1 ? n : sizeof(rep.what) - 1);
+	if (write(report_pipe, &rep, sizeof(rep)) < 0) {
+		/* nothing left to tell anyone */
+	}
+	if (stage == CHILD_EXEC)
+		_exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
+	_exit(EXIT_SYSWARD_FAILED);
+}
+
+static bool traced_by(pid_t tracer)
+{
+	char buf[4096];
+	const char *p;
+	ssize_t n = read_small_file("/proc/self/status", buf, sizeof(buf));
+
+	if (n <= 0 || !(p = strstr(buf, "\nTracerPid:")))
+		return false;
+	return atoi(p + 11) == tracer;
+}
+
+static void __attribute__((noreturn)) child(struct run *r, pid_t parent, const void *prog,
+					    size_t proglen, const char *path, char *const argv[],
+					    char *const envp[])
+{
+	struct sock_fprog fprog = {
+		.len = (unsigned short)(proglen / sizeof(struct sock_filter)),
+		.filter = (struct sock_filter *)prog,
+	};
+	int e;
+
+	if (setsid() < 0)
+		child_fail(CHILD_SETUP, errno, "setsid");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(CHILD_SETUP, errno, "PR_SET_PDEATHSIG");
+	if (getppid() != parent)
+		child_fail(CHILD_SETUP, ESRCH, "parent died");
+	if ((e = limits_child_setup(r->limits)) < 0)
+		child_fail(CHILD_SETUP, -e, "limits");
+	if (chdir(r->cwd) < 0)
+		child_fail(CHILD_SETUP, errno, "chdir");
+	/* inherited descriptors above 2 (and the tracer's own) are gone at exec */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		for (int fd = 3; fd < 65536; fd++)
+			if (fd != report_pipe)
+				close(fd);
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(CHILD_SETUP, errno, "PR_SET_NO_NEW_PRIVS");
+	if (kill(getpid(), SIGSTOP) < 0)
+		child_fail(CHILD_SETUP, errno, "SIGSTOP");
+	/* resumed: by the tracer, and nobody else */
+	if (!traced_by(parent))
+		child_fail(CHILD_SETUP, EPERM, "not traced");
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) < 0)
+		child_fail(CHILD_SETUP, errno, "seccomp filter");
+	execve(path, argv, envp);
+	child_fail(CHILD_EXEC, errno, "execve");
+}
+
+int launch(struct run *r, char *const argv[], char *const envp[], const char *path)
+{
+	void *prog = NULL;
+	size_t proglen = 0;
+	int pfd[2];
+	pid_t parent = getpid(), pid;
+	int st, e;
+	const long options = PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK |
+			     PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
+			     PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT;
+
+	if ((e = filter_build(r, &prog, &proglen)) < 0) {
+		warnx_("cannot build the seccomp filter: %s", strerror(-e));
+		return e;
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		e = -errno;
+		free(prog);
+		return e;
+	}
+	pid = fork();
+	if (pid < 0) {
+		e = -errno;
+		free(prog);
+		close(pfd[0]);
+		close(pfd[1]);
+		return e;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		report_pipe = pfd[1];
+		child(r, parent, prog, proglen, path, argv, envp);
+	}
+	free(prog);
+	close(pfd[1]);
+	r->child = pid;
+
+	if (waitpid(pid, &st, WUNTRACED) < 0 || !WIFSTOPPED(st)) {
+		struct child_report rep;
+		e = -ECHILD;
+		if (read(pfd[0], &rep, sizeof(rep)) == sizeof(rep)) {
+			warnx_("setting up the program failed: %s: %s", rep.what, strerror(rep.err));
+			e = -rep.err;
+		}
+		close(pfd[0]);
+		if (!WIFEXITED(st) && !WIFSIGNALED(st)) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+		}
+		return e ? e : -ECHILD;
+	}
+	if ((e = limits_add_pid(r->limits, pid)) < 0) {
+		warnx_("cannot move the program into its cgroup: %s", strerror(-e));
+		goto kill;
+	}
+	if (ptrace(PTRACE_SEIZE, pid, 0, options) < 0) {
+		e = -errno;
+		warnx_("cannot trace the program: %s", strerror(errno));
+		goto kill;
+	}
+	{
+		struct tracee *t = tracee_add(r, pid, pid);
+		t->arena_base = (uint64_t)(uintptr_t)r->arena.map; /* inherited until the exec */
+		t->seen_first_stop = true;
+	}
+	r->processes = 1;
+	if (kill(pid, SIGCONT) < 0) {
+		e = -errno;
+		goto kill;
+	}
+	r->t0 = r->t0 ? r->t0 : now_monotonic();
+	/* the report pipe stays open: an exec failure is read after the run */
+	r->report_fd = pfd[0];
+	return 0;
+kill:
+	close(pfd[0]);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, __WALL);
+	return e;
+}
+
+int launch_exec_failure(struct run *r, char *what, size_t size)
+{
+	struct child_report rep;
+	int fl;
+
+	if (r->report_fd < 0)
+		return 0;
+	fl = fcntl(r->report_fd, F_GETFL);
+	fcntl(r->report_fd, F_SETFL, fl | O_NONBLOCK);
+	if (read(r->report_fd, &rep, sizeof(rep)) != sizeof(rep))
+		return 0;
+	snprintf(what, size, "%s", rep.what);
+	return rep.stage == CHILD_SETUP ? -rep.err : rep.err;
+}

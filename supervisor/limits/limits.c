@@ -1,0 +1,394 @@
+/* limits: the public interface: choose the backend, dispatch, fall back per resource. */
+#include "supervisor/limits/limits.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "supervisor/limits/internal.h"
+#include "supervisor/util.h"
+
+struct limits {
+	struct settings s;
+	enum limits_backend backend;
+	struct cg1 v1;
+	struct cg2 v2;
+	/* Which resources a cgroup accounts and enforces; the others use the fallback. */
+	bool cg_cpu, cg_mem, cg_pids, cg_cpus;
+	bool affinity;   /* --cpus without a cpuset: sched_setaffinity in the child */
+	cpu_set_t cpus;
+	struct fb fb;
+	struct scratch scr;
+	bool oom, pids_hit; /* sticky */
+	char notice[512];
+};
+
+/* Read a whole /proc file of unknown size.  Malloc'd text, or NULL with errno set. */
+static char *slurp(const char *path)
+{
+	size_t cap = 16384;
+	char *buf = NULL;
+
+	for (;;) {
+		ssize_t n;
+		buf = xrealloc(buf, cap);
+		n = read_small_file(path, buf, cap);
+		if (n < 0) {
+			free(buf);
+			errno = (int)-n;
+			return NULL;
+		}
+		if ((size_t)n + 1 < cap)
+			return buf;
+		cap *= 2;
+	}
+}
+
+static int check_settings(struct limits *l, char *why, size_t whysz)
+{
+	const struct settings *s = &l->s;
+
+	if (s->set[LIM_CPUS]) {
+		cpu_set_t allowed, extra;
+		char list[256];
+		int r = limits_parse_cpulist(s->cpus, &l->cpus);
+		if (r < 0) {
+			snprintf(why, whysz, "--cpus %s: not a CPU list such as 0-1,3", s->cpus);
+			return -EINVAL;
+		}
+		if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0) {
+			r = -errno;
+			snprintf(why, whysz, "--cpus %s: sched_getaffinity: %s", s->cpus,
+				 strerror(-r));
+			return r;
+		}
+		CPU_AND(&extra, &l->cpus, &allowed);
+		if (!CPU_EQUAL(&extra, &l->cpus)) {
+			CPU_XOR(&extra, &extra, &l->cpus);
+			limits_format_cpulist(&allowed, list, sizeof(list));
+			for (int c = 0; c < CPU_SETSIZE; c++)
+				if (CPU_ISSET(c, &extra)) {
+					snprintf(why, whysz,
+						 "--cpus %s: CPU %d is not available (allowed: %s)",
+						 s->cpus, c, list);
+					break;
+				}
+			return -EINVAL;
+		}
+	}
+	if (s->set[LIM_NOFILE]) {
+		struct rlimit rl;
+		char buf[32];
+		uint64_t nr_open;
+		if (s->nofile < 0) {
+			snprintf(why, whysz, "--nofile %ld: must not be negative", s->nofile);
+			return -EINVAL;
+		}
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && (rlim_t)s->nofile > rl.rlim_max &&
+		    geteuid() != 0) {
+			snprintf(why, whysz, "--nofile %ld: above the hard limit %llu", s->nofile,
+				 (unsigned long long)rl.rlim_max);
+			return -EPERM;
+		}
+		if (read_small_file("/proc/sys/fs/nr_open", buf, sizeof(buf)) > 0 &&
+		    !limits_parse_u64(buf, &nr_open) && (uint64_t)s->nofile > nr_open) {
+			snprintf(why, whysz, "--nofile %ld: above fs.nr_open %llu", s->nofile,
+				 (unsigned long long)nr_open);
+			return -EPERM;
+		}
+	}
+	if (s->set[LIM_PIDS] && s->pids < 0) {
+		snprintf(why, whysz, "--pids %ld: must not be negative", s->pids);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Set up the chosen cgroup backend.  0, or -errno with `why`. */
+static int setup_cgroup(struct limits *l, const struct limits_mounts *m, const char *root_env,
+			char *why, size_t whysz)
+{
+	if (l->backend == LIMITS_CGROUP_V1) {
+		int r = cg1_create(&l->v1, m, &l->s, why, whysz);
+		if (r < 0)
+			return r;
+		l->cg_cpu = cg1_has(&l->v1, CG1_CPUACCT);
+		l->cg_mem = cg1_has(&l->v1, CG1_MEMORY);
+		l->cg_pids = cg1_has(&l->v1, CG1_PIDS);
+		l->cg_cpus = cg1_has(&l->v1, CG1_CPUSET);
+		return 0;
+	}
+	if (l->backend == LIMITS_CGROUP_V2) {
+		const char *root = root_env && *root_env ? root_env : m->v2.path;
+		char rel[PATH_MAX], own[PATH_MAX];
+		const char *ownp = NULL;
+		char *self = slurp("/proc/self/cgroup");
+		int r;
+
+		if (self && m->v2.found &&
+		    !limits_parse_own_cgroup(self, m->v2.root, rel, sizeof(rel)) &&
+		    strcmp(rel, "/") &&
+		    snprintf(own, sizeof(own), "%s%s", m->v2.path, rel) < (int)sizeof(own))
+			ownp = own;
+		free(self);
+		r = cg2_create(&l->v2, root, ownp, &l->s, why, whysz);
+		if (r < 0)
+			return r;
+		l->cg_cpu = true;
+		l->cg_mem = l->v2.memory;
+		l->cg_pids = l->v2.pids;
+		l->cg_cpus = l->v2.cpuset;
+		return 0;
+	}
+	return 0;
+}
+
+static void build_notice(struct limits *l, const char *cg_why)
+{
+	const struct settings *s = &l->s;
+	char items[384] = "";
+	size_t len = 0;
+	const char *what[4];
+	int n = 0;
+
+	if (s->set[LIM_MEMORY] && !l->cg_mem)
+		what[n++] = "--memory by sampling the sum of RSS";
+	if (s->set[LIM_PIDS] && !l->cg_pids)
+		what[n++] = "--pids by counting live tasks";
+	if (s->set[LIM_CPUS] && !l->cg_cpus)
+		what[n++] = "--cpus by CPU affinity only";
+	if (s->set[LIM_SCRATCH] && l->scr.mode == SCR_DIR)
+		what[n++] = "--scratch by sampling the directory size (no mount namespace)";
+	if (!n)
+		return;
+	for (int i = 0; i < n && len < sizeof(items); i++) {
+		int k = snprintf(items + len, sizeof(items) - len, "%s%s", i ? ", " : "", what[i]);
+		if (k < 0)
+			break;
+		len += (size_t)k;
+	}
+	if (l->backend == LIMITS_NONE)
+		snprintf(l->notice, sizeof(l->notice), "no cgroup (%s): enforcing %s",
+			 cg_why[0] ? cg_why : "none mounted", items);
+	else
+		snprintf(l->notice, sizeof(l->notice),
+			 "cgroup %s lacks a controller: enforcing %s", limits_backend_name(l), items);
+}
+
+int limits_create(struct limits **out, const struct settings *s, char *why, size_t whysz)
+{
+	const char *force = getenv("SYSWARD_CGROUP");
+	const char *root_env = getenv("SYSWARD_CGROUP_ROOT");
+	struct limits_mounts *m = xcalloc(1, sizeof(*m));
+	struct limits *l = xcalloc(1, sizeof(*l));
+	char cg_why[256] = "";
+	char *mi;
+	int r;
+
+	l->s = *s;
+	cg_dir_init(&l->v2.parent);
+	cg_dir_init(&l->v2.run);
+	l->v1.n = 0;
+	fb_init(&l->fb);
+	scr_init(&l->scr);
+	why[0] = '\0';
+
+	r = check_settings(l, why, whysz);
+	if (r < 0)
+		goto fail;
+
+	mi = slurp("/proc/self/mountinfo");
+	if (!mi) {
+		r = -errno;
+		snprintf(why, whysz, "cannot read /proc/self/mountinfo: %s", strerror(-r));
+		goto fail;
+	}
+	r = limits_parse_mountinfo(mi, m);
+	free(mi);
+	if (r < 0) {
+		snprintf(why, whysz, "cannot parse /proc/self/mountinfo");
+		goto fail;
+	}
+	r = limits_pick_backend(m, force, root_env, &l->backend);
+	if (r == -EINVAL) {
+		snprintf(why, whysz, "SYSWARD_CGROUP=%s: expected v1, v2 or none", force);
+		goto fail;
+	}
+	if (r < 0) {
+		snprintf(why, whysz, "SYSWARD_CGROUP=%s: no such cgroup hierarchy is mounted",
+			 force);
+		goto fail;
+	}
+	r = setup_cgroup(l, m, root_env, cg_why, sizeof(cg_why));
+	if (r < 0) {
+		if (force && *force) {
+			snprintf(why, whysz, "SYSWARD_CGROUP=%s: %s", force, cg_why);
+			goto fail;
+		}
+		/* setup_cgroup cleaned up after itself */
+		l->backend = LIMITS_NONE;
+	}
+	l->affinity = s->set[LIM_CPUS] && !l->cg_cpus;
+	if (s->set[LIM_SCRATCH]) {
+		r = scr_create(&l->scr, s->scratch, why, whysz);
+		if (r < 0)
+			goto fail;
+	}
+	build_notice(l, cg_why);
+	free(m);
+	*out = l;
+	return 0;
+fail:
+	free(m);
+	limits_destroy(l);
+	*out = NULL;
+	return r;
+}
+
+int limits_add_pid(struct limits *l, pid_t pid)
+{
+	switch (l->backend) {
+	case LIMITS_CGROUP_V1:
+		return cg1_add_pid(&l->v1, pid);
+	case LIMITS_CGROUP_V2:
+		return cg2_add_pid(&l->v2, pid);
+	case LIMITS_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* Async-signal-safe: only system calls on data prepared by limits_create. */
+int limits_child_setup(struct limits *l)
+{
+	const struct settings *s = &l->s;
+	struct rlimit rl = { 0, 0 };
+	rlim_t fsize = RLIM_INFINITY;
+	int r;
+
+	r = scr_child(&l->scr);
+	if (r < 0)
+		return r;
+	if (setrlimit(RLIMIT_CORE, &rl) < 0)
+		return -errno;
+	if (s->set[LIM_FSIZE])
+		fsize = (rlim_t)s->fsize;
+	if (l->scr.mode == SCR_DIR && (rlim_t)l->scr.size < fsize)
+		fsize = (rlim_t)l->scr.size;
+	if (fsize != RLIM_INFINITY) {
+		rl.rlim_cur = rl.rlim_max = fsize;
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			return -errno;
+	}
+	if (s->set[LIM_NOFILE]) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)s->nofile;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -errno;
+	}
+	if (l->affinity && sched_setaffinity(0, sizeof(l->cpus), &l->cpus) < 0)
+		return -errno;
+	return 0;
+}
+
+const char *limits_scratch_dir(const struct limits *l)
+{
+	return l->scr.mode != SCR_NONE ? l->scr.dir : NULL;
+}
+
+void limits_task_exit(struct limits *l, pid_t tid, pid_t tgid)
+{
+	struct limits_proc_stat ps;
+
+	/* /proc/TGID/stat: group totals, keyed by the leader's starttime (a zombie leader stays
+	 * readable until its whole group is reaped) */
+	if (!l->cg_cpu)
+		fb_account(&l->fb, tgid, &ps);
+	/* the exiting task still holds the scratch tmpfs's mount namespace */
+	scr_check(&l->scr, tid);
+}
+
+int limits_sample(struct limits *l, const pid_t *tgids, size_t n, struct limits_usage *u)
+{
+	const struct settings *s = &l->s;
+	uint64_t rss = 0;
+	long tasks = 0;
+	int r = 0;
+
+	memset(u, 0, sizeof(*u));
+	if (!l->cg_cpu || !l->cg_mem || !l->cg_pids)
+		fb_sample(&l->fb, tgids, n, &rss, &tasks);
+	if (l->backend == LIMITS_CGROUP_V1)
+		r = cg1_sample(&l->v1, u);
+	else if (l->backend == LIMITS_CGROUP_V2)
+		r = cg2_sample(&l->v2, u);
+	if (!l->cg_cpu)
+		fb_cpu(&l->fb, &u->cpu_s, &u->user_s, &u->sys_s);
+	if (!l->cg_mem) {
+		u->peak_memory_bytes = l->fb.peak_rss;
+		if (s->set[LIM_MEMORY] && rss > s->memory)
+			u->oom = true;
+	}
+	if (!l->cg_pids && s->set[LIM_PIDS] && tasks > s->pids)
+		u->pids_hit = true;
+	l->oom |= u->oom;
+	l->pids_hit |= u->pids_hit;
+	u->oom = l->oom;
+	u->pids_hit = l->pids_hit;
+	scr_check(&l->scr, n ? tgids[0] : 0);
+	u->scratch_full = l->scr.full;
+	return r;
+}
+
+int limits_kill_all(struct limits *l, const pid_t *tgids, size_t n)
+{
+	int r = 0;
+
+	if (l->backend == LIMITS_CGROUP_V1)
+		r = cg1_kill(&l->v1);
+	else if (l->backend == LIMITS_CGROUP_V2)
+		r = cg2_kill(&l->v2);
+	for (size_t i = 0; i < n; i++)
+		if (kill(tgids[i], SIGKILL) < 0 && errno != ESRCH && !r)
+			r = -errno;
+	return r;
+}
+
+void limits_destroy(struct limits *l)
+{
+	if (!l)
+		return;
+	if (l->backend == LIMITS_CGROUP_V1)
+		cg1_destroy(&l->v1);
+	else if (l->backend == LIMITS_CGROUP_V2)
+		cg2_destroy(&l->v2);
+	scr_destroy(&l->scr);
+	fb_free(&l->fb);
+	free(l);
+}
+
+enum limits_backend limits_backend(const struct limits *l)
+{
+	return l->backend;
+}
+
+const char *limits_backend_name(const struct limits *l)
+{
+	switch (l->backend) {
+	case LIMITS_CGROUP_V1:
+		return "v1";
+	case LIMITS_CGROUP_V2:
+		return "v2";
+	case LIMITS_NONE:
+		break;
+	}
+	return "none";
+}
+
+const char *limits_notice(const struct limits *l)
+{
+	return l->notice[0] ? l->notice : NULL;
+}

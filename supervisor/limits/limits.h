@@ -1,0 +1,111 @@
+/*
+ * limits: resource limits for the whole traced tree (INTERFACE.md `--cpu-time` ... `--scratch`).
+ *
+ * Three backends, chosen at run time (THREATS.md G: limits must hold sum-wise over the tree):
+ *   LIMITS_CGROUP_V2  a cgroup under `<v2root>/sysward/run-<pid>-<n>` (or, when the v2 root is
+ *                     not writable, `<own cgroup>/sysward-<pid>-<n>` in the caller's delegated
+ *                     cgroup from /proc/self/cgroup);
+ *   LIMITS_CGROUP_V1  one cgroup per used hierarchy, `<controller mount>/sysward/run-<pid>-<n>`
+ *                     (memory, cpuacct, pids, freezer; cpuset only with --cpus);
+ *   LIMITS_NONE       no cgroup: CPU from /proc/PID/stat, memory as the sampled sum of RSS,
+ *                     pids as the count of live traced tasks; the tracer kills when a sample
+ *                     shows the limit crossed.
+ * A controller missing from the chosen backend falls back to the LIMITS_NONE method for that
+ * resource alone (e.g. v2 on a hybrid v1 machine: the cgroup kills the tree and counts CPU,
+ * memory is sampled RSS); limits_notice() then says which limits are only approximate.
+ *
+ * Environment: SYSWARD_CGROUP=v1|v2|none forces a backend (setup fails when it is not usable);
+ * SYSWARD_CGROUP_ROOT=DIR points the v2 backend at a mounted cgroup2 directory (tracee-tests/
+ * cgroup2-ns.sh mounts a private one).  Nothing is created outside the `sysward` parents named
+ * above; every cgroup created is removed by limits_destroy().
+ *
+ * Calling order (tracer):
+ *   limits_create -> fork -> [child: limits_child_setup, exec] -> limits_add_pid(child)
+ *   -> loop { limits_sample every 20-50 ms; limits_task_exit at each PTRACE_EVENT_EXIT }
+ *   -> limits_kill_all -> keep resuming exit stops and reaping until no tracee is left
+ *   -> limits_sample (final) -> limits_destroy.
+ * limits_kill_all() never waits for the tree to die: a SIGKILLed tracee still stops at
+ * PTRACE_EVENT_EXIT (seen on 6.x) and only the tracer can let it go.  limits_destroy() waits
+ * (bounded, event-driven) for the cgroups to empty before removing them.
+ */
+#ifndef SYSWARD_LIMITS_H
+#define SYSWARD_LIMITS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy/settings.h"
+
+struct limits;
+
+enum limits_backend { LIMITS_NONE = 0, LIMITS_CGROUP_V1, LIMITS_CGROUP_V2 };
+
+struct limits_usage {
+	double cpu_s, user_s, sys_s; /* whole tree so far (cgroup cpuacct/cpu.stat, or fallback) */
+	uint64_t peak_memory_bytes;  /* whole tree (memory.peak / memory.max_usage_in_bytes, or
+					the fallback's largest sampled sum of RSS) */
+	bool oom;          /* the kernel OOM-killed in the group, or (fallback) the sampled sum of
+			      RSS exceeded --memory: the tracer ends the run with `memory-limit` */
+	bool pids_hit;     /* a fork failed on pids.max (pids.events max > 0), or (fallback) more
+			      live tasks than --pids were counted */
+	bool scratch_full; /* the scratch directory reached its size (sticky) */
+};
+
+/*
+ * Parent, before fork: decide the backend, create the run's cgroups and set memory (no swap:
+ * v2 memory.swap.max=0, v1 memory.memsw.limit_in_bytes), pids, cpuset, and the scratch
+ * directory.  Returns 0, or -errno with `why` set to one line naming the option
+ * ("--cpus 4: CPU 4 is not available (allowed: 0-1)").  Limits the backend cannot enforce in
+ * the kernel are enforced approximately by the fallback, which limits_notice() reports.
+ */
+int limits_create(struct limits **out, const struct settings *s, char *why, size_t whysz);
+
+/* Parent: move the (stopped, not yet exec'd) child into the run's cgroups.  0 or -errno. */
+int limits_add_pid(struct limits *l, pid_t pid);
+
+/*
+ * Forked child, before exec; async-signal-safe (no allocation, no stdio).  RLIMIT_CORE=0,
+ * RLIMIT_FSIZE (--fsize), RLIMIT_NOFILE (--nofile), soft = hard; CPU affinity when --cpus has
+ * no cpuset; for --scratch a private mount namespace (a user namespace too when unprivileged)
+ * with a tmpfs of the given size on the scratch directory, then chdir into it.  0 or -errno.
+ */
+int limits_child_setup(struct limits *l);
+
+/* Scratch directory, or NULL; the child enters it, the tracer allows writing DIR and below. */
+const char *limits_scratch_dir(const struct limits *l);
+
+/*
+ * Tracer, at the PTRACE_EVENT_EXIT stop of task `tid` of process `tgid` (its /proc entries
+ * still readable): the fallback records the group's CPU time, and a tmpfs scratch is measured
+ * while a process of its mount namespace still lives.
+ */
+void limits_task_exit(struct limits *l, pid_t tid, pid_t tgid);
+
+/*
+ * Tracer, every ~20-50 ms and once at the end: sample usage.  `tgids` are the live traced
+ * processes (used by the fallback and to reach the scratch tmpfs).  The flags in `u` are
+ * sticky.  Fills `u` as far as it can; 0, or the first -errno met.
+ */
+int limits_sample(struct limits *l, const pid_t *tgids, size_t n, struct limits_usage *u);
+
+/*
+ * Teardown: kill every process of the run (v2 cgroup.kill; else freeze, SIGKILL each member
+ * through a pidfd checked against cgroup.procs, thaw; repeated until a pass finds no new
+ * member, so double-forked setsid daemons die too) and SIGKILL each given tgid.  Does not wait
+ * for them to die.  0 or -errno.
+ */
+int limits_kill_all(struct limits *l, const pid_t *tgids, size_t n);
+
+/* Kill what is left, wait (bounded) until the cgroups are empty, remove them and the scratch
+ * directory; free.  NULL is a no-op. */
+void limits_destroy(struct limits *l);
+
+enum limits_backend limits_backend(const struct limits *l);
+/* "v1" "v2" "none" (result record environment.cgroup) */
+const char *limits_backend_name(const struct limits *l);
+/* One line for stderr about degraded enforcement, or NULL. */
+const char *limits_notice(const struct limits *l);
+
+#endif

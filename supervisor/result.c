@@ -1,0 +1,130 @@
+/* result: the verdict, the exit status and the result record of a run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "supervisor/json.h"
+#include "supervisor/result.h"
+#include "supervisor/util.h"
+
+const char *verdict_name(enum verdict v)
+{
+	static const char *const names[] = {
+		[V_OK] = "ok",
+		[V_NONZERO_EXIT] = "nonzero-exit",
+		[V_SIGNALED] = "signaled",
+		[V_CPU_TIME] = "cpu-time-limit",
+		[V_WALL_TIME] = "wall-time-limit",
+		[V_MEMORY] = "memory-limit",
+		[V_PIDS] = "pids-limit",
+		[V_OUTPUT] = "output-limit",
+		[V_POLICY_KILL] = "policy-kill",
+		[V_INTERNAL] = "internal-error",
+	};
+	return names[v];
+}
+
+void result_environment(struct jbuf *jb, const struct result *res)
+{
+	struct utsname u;
+
+	uname(&u);
+	jb_key(jb, "environment");
+	jb_obj_begin(jb);
+	jb_kstr(jb, "cgroup", res->cgroup);
+	jb_kint(jb, "landlock_abi", res->landlock_abi);
+	jb_key(jb, "namespaces");
+	jb_arr_begin(jb);
+	for (int i = 0; i < res->n_namespaces; i++)
+		jb_str(jb, res->namespaces[i]);
+	jb_arr_end(jb);
+	jb_kbool(jb, "privileged", res->privileged);
+	jb_kstr(jb, "kernel", u.release);
+	jb_kbool(jb, "mseal", res->mseal);
+	jb_obj_end(jb);
+}
+
+void result_json(struct jbuf *jb, const struct result *res)
+{
+	jb_obj_begin(jb);
+	jb_kstr(jb, "verdict", verdict_name(res->verdict));
+	jb_key(jb, "exit_code");
+	if (res->exit_code >= 0)
+		jb_int(jb, res->exit_code);
+	else
+		jb_null(jb);
+	jb_key(jb, "signal");
+	if (res->signal > 0)
+		jb_int(jb, res->signal);
+	else
+		jb_null(jb);
+	jb_kdouble(jb, "cpu_time_s", res->user_s + res->sys_s, 6);
+	jb_kdouble(jb, "user_time_s", res->user_s, 6);
+	jb_kdouble(jb, "sys_time_s", res->sys_s, 6);
+	jb_kdouble(jb, "wall_time_s", res->wall_s, 6);
+	jb_key(jb, "peak_memory_bytes");
+	jb_uint(jb, res->peak_memory);
+	jb_key(jb, "processes");
+	jb_uint(jb, res->processes);
+	jb_key(jb, "trapped_syscalls");
+	jb_uint(jb, res->trapped);
+	jb_key(jb, "denied_syscalls");
+	jb_uint(jb, res->denied);
+	jb_kstr(jb, "message", res->message);
+	result_environment(jb, res);
+	jb_kstr(jb, "policy_sha256", res->policy_sha256);
+	jb_obj_end(jb);
+}
+
+int result_write(const char *path, const struct result *res)
+{
+	struct jbuf jb;
+	char tmp[PATH_MAX];
+	int fd, e = 0;
+
+	jb_init(&jb, 0);
+	result_json(&jb, res);
+	jb_append(&jb, "\n", 1);
+	/* whole or nothing: write beside, then rename over */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
+		jb_free(&jb);
+		return -ENAMETOOLONG;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		/* a path whose directory we cannot write into (e.g. /dev/stdout) */
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			jb_free(&jb);
+			return -errno;
+		}
+		e = write_all(fd, jb.buf, jb.len);
+		close(fd);
+		jb_free(&jb);
+		return e;
+	}
+	e = write_all(fd, jb.buf, jb.len);
+	if (close(fd) < 0 && !e)
+		e = -errno;
+	if (!e && rename(tmp, path) < 0)
+		e = -errno;
+	if (e)
+		unlink(tmp);
+	jb_free(&jb);
+	return e;
+}
+
+int result_exit_status(const struct result *res)
+{
+	if (res->verdict == V_INTERNAL)
+		return EXIT_SYSWARD_FAILED;
+	if (res->signal > 0)
+		return 128 + res->signal;
+	if (res->exit_code >= 0)
+		return res->exit_code;
+	return EXIT_SYSWARD_FAILED;
+}

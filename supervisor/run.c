@@ -1,0 +1,346 @@
+/*
+ * run: `sysward run` from options to exit status — policy, limits, arena, trail, launch,
+ * the loop, and the result.  Setup failures exit 125 before any process exists, or after
+ * killing the one that does.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "arch/systab.h"
+#include "supervisor/audit.h"
+#include "supervisor/limits/limits.h"
+#include "supervisor/result.h"
+#include "supervisor/run.h"
+#include "supervisor/util.h"
+
+extern char **environ;
+const char *sysward_version(void);
+
+/* Build the effective policy: profile and/or files, the working-directory rules. */
+static int build_policy(struct run *r, const struct options *o)
+{
+	struct pol_error err;
+	const char *profile = o->profile;
+
+	r->policy = policy_new();
+	if (!profile && o->n_policy == 0)
+		profile = "default";
+	if (profile && policy_load_profile(r->policy, profile, &err) < 0) {
+		warnx_("%s", err.msg);
+		return -EINVAL;
+	}
+	r->profile = profile;
+	if (profile && strcmp(profile, "default") == 0) {
+		/* the default profile lets the program use its working directory */
+		char text[PATH_MAX * 3 + 64];
+		if (strpbrk(r->cwd, " \t\n#*?[")) {
+			warnx_("the working directory '%s' cannot be named in a rule: the default "
+			       "profile grants it nothing", r->cwd);
+		} else {
+			snprintf(text, sizeof(text), "allow write %s/**\nallow exec %s/**\n",
+				 strcmp(r->cwd, "/") ? r->cwd : "", strcmp(r->cwd, "/") ? r->cwd : "");
+			if (policy_load_string(r->policy, "<working-directory>", text, &err) < 0) {
+				warnx_("%s", err.msg);
+				return -EINVAL;
+			}
+		}
+	}
+	for (int i = 0; i < o->n_policy; i++) {
+		if (policy_load_file(r->policy, o->policy_files[i], &err) < 0) {
+			warnx_("%s", err.msg);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static char **build_env(const struct options *o)
+{
+	size_t n = 0, cap = 16;
+	char **env = xcalloc(cap, sizeof(char *));
+
+	if (!o->clear_env)
+		for (char **e = environ; *e; e++) {
+			if (n + 2 > cap)
+				env = xrealloc(env, (cap *= 2) * sizeof(char *));
+			env[n++] = *e;
+		}
+	for (int i = 0; i < o->n_env; i++) {
+		size_t kl = (size_t)(strchr(o->env[i], '=') - o->env[i]);
+		size_t j;
+		for (j = 0; j < n; j++)
+			if (strncmp(env[j], o->env[i], kl + 1) == 0)
+				break;
+		if (j == n) {
+			if (n + 2 > cap)
+				env = xrealloc(env, (cap *= 2) * sizeof(char *));
+			n++;
+		}
+		env[j] = (char *)o->env[i];
+	}
+	env[n] = NULL;
+	return env;
+}
+
+/* PATH search as execvp does it, done before the run so only one execve is trapped. */
+static void find_program(const char *name, char *const envp[], char *out, size_t size)
+{
+	const char *path = NULL;
+
+	snprintf(out, size, "%s", name);
+	if (strchr(name, '/'))
+		return;
+	for (char *const *e = envp; *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *end = strchrnul(path, ':');
+		char cand[PATH_MAX];
+		int n = snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - path),
+				 end == path ? "." : path, name);
+		if (n > 0 && (size_t)n < sizeof(cand) && access(cand, X_OK) == 0) {
+			snprintf(out, size, "%s", cand);
+			return;
+		}
+		path = *end ? end + 1 : end;
+	}
+}
+
+static void audit_start(struct run *r, const struct options *o, const struct result *res,
+			const char *path)
+{
+	struct jbuf *jb = audit_begin(r->audit, "start", getpid(), getpid());
+
+	if (!jb)
+		return;
+	jb_kstr(jb, "version", sysward_version());
+	jb_kstr(jb, "program", path);
+	jb_key(jb, "argv");
+	jb_arr_begin(jb);
+	for (int i = 0; i < o->argc && i < 256; i++)
+		jb_str(jb, o->argv[i]);
+	jb_arr_end(jb);
+	jb_kstr(jb, "cwd", r->cwd);
+	jb_kstr(jb, "mode", r->audit_mode ? "audit" : "enforce");
+	if (r->profile)
+		jb_kstr(jb, "profile", r->profile);
+	jb_kstr(jb, "policy_sha256", res->policy_sha256);
+	result_environment(jb, res);
+	audit_commit(r->audit);
+}
+
+static void audit_end(struct run *r, const struct result *res)
+{
+	struct jbuf *jb = audit_begin(r->audit, "end", r->child, r->child);
+
+	if (!jb)
+		return;
+	jb_kstr(jb, "verdict", verdict_name(res->verdict));
+	jb_key(jb, "exit_code");
+	if (res->exit_code >= 0)
+		jb_int(jb, res->exit_code);
+	else
+		jb_null(jb);
+	jb_key(jb, "signal");
+	if (res->signal > 0)
+		jb_int(jb, res->signal);
+	else
+		jb_null(jb);
+	jb_kdouble(jb, "wall_time_s", res->wall_s, 6);
+	jb_kstr(jb, "message", res->message);
+	audit_commit(r->audit);
+}
+
+static void finish(struct run *r, struct result *res)
+{
+	struct limits_usage u = { 0 };
+	double ru_user = (double)r->child_ru.ru_utime.tv_sec + r->child_ru.ru_utime.tv_usec / 1e6;
+	double ru_sys = (double)r->child_ru.ru_stime.tv_sec + r->child_ru.ru_stime.tv_usec / 1e6;
+	char what[64];
+	int fail;
+
+	res->wall_s = now_monotonic() - r->t0;
+	if (r->limits)
+		limits_sample(r->limits, NULL, 0, &u);
+	res->user_s = u.user_s > ru_user ? u.user_s : ru_user;
+	res->sys_s = u.sys_s > ru_sys ? u.sys_s : ru_sys;
+	res->peak_memory = u.peak_memory_bytes;
+	if ((uint64_t)r->child_ru.ru_maxrss * 1024 > res->peak_memory)
+		res->peak_memory = (uint64_t)r->child_ru.ru_maxrss * 1024;
+	res->processes = r->processes;
+	res->trapped = r->trapped;
+	res->denied = r->denied;
+
+	res->exit_code = -1;
+	res->signal = 0;
+	if (r->child_done) {
+		if (WIFEXITED(r->child_status))
+			res->exit_code = WEXITSTATUS(r->child_status);
+		else if (WIFSIGNALED(r->child_status))
+			res->signal = WTERMSIG(r->child_status);
+	}
+	fail = launch_exec_failure(r, what, sizeof(what));
+	if (r->internal_error || fail < 0) {
+		res->verdict = V_INTERNAL;
+		if (fail < 0)
+			snprintf(res->message, sizeof(res->message), "setting up the program failed: %s: %s",
+				 what, strerror(-fail));
+		else
+			snprintf(res->message, sizeof(res->message), "sysward failed: %s", r->message);
+		return;
+	}
+	if (r->forced != V_OK) {
+		res->verdict = r->forced;
+		snprintf(res->message, sizeof(res->message), "%s", r->message);
+		return;
+	}
+	if (u.oom) {
+		res->verdict = V_MEMORY;
+		snprintf(res->message, sizeof(res->message), "memory limit exceeded (OOM kill)");
+		return;
+	}
+	if (u.scratch_full) {
+		res->verdict = V_OUTPUT;
+		snprintf(res->message, sizeof(res->message), "scratch space full");
+		return;
+	}
+	if (res->signal == SIGXFSZ) {
+		res->verdict = V_OUTPUT;
+		snprintf(res->message, sizeof(res->message), "file size limit exceeded");
+		return;
+	}
+	if (fail > 0) {
+		res->verdict = V_NONZERO_EXIT;
+		snprintf(res->message, sizeof(res->message), "cannot execute %s: %s",
+			 r->opt->argv[0], strerror(fail));
+		return;
+	}
+	if (res->signal) {
+		res->verdict = V_SIGNALED;
+		snprintf(res->message, sizeof(res->message), "killed by signal %d (%s)%s%s",
+			 res->signal, strsignal(res->signal), r->message[0] ? ": " : "", r->message);
+	} else if (res->exit_code != 0) {
+		res->verdict = V_NONZERO_EXIT;
+		snprintf(res->message, sizeof(res->message), "exited with status %d", res->exit_code);
+	} else {
+		res->verdict = V_OK;
+		snprintf(res->message, sizeof(res->message), "exited normally");
+	}
+}
+
+int run_main(const struct options *o)
+{
+	struct run r;
+	struct result res;
+	char why[512] = "";
+	char path[PATH_MAX];
+	char **envp = NULL;
+	int e, status = EXIT_SYSWARD_FAILED;
+
+	memset(&r, 0, sizeof(r));
+	memset(&res, 0, sizeof(res));
+	r.opt = o;
+	r.report_fd = -1;
+	r.arena.fd = -1;
+	r.t0 = now_monotonic();
+
+	if ((e = systab_init()) < 0)
+		die("cannot index the syscall table: %s", strerror(-e));
+	if (o->chdir) {
+		if (!realpath(o->chdir, r.cwd))
+			die("--chdir: %s: %s", o->chdir, strerror(errno));
+	} else if (!getcwd(r.cwd, sizeof(r.cwd))) {
+		die("cannot get the working directory: %s", strerror(errno));
+	}
+	if (build_policy(&r, o) < 0)
+		goto out_policy;
+	r.set = *policy_settings(r.policy);
+	settings_merge(&r.set, &o->cli);
+	r.audit_mode = r.set.mode == MODE_AUDIT;
+
+	if ((e = limits_create(&r.limits, &r.set, why, sizeof(why))) < 0) {
+		warnx_("%s", why[0] ? why : strerror(-e));
+		goto out_policy;
+	}
+	if (limits_notice(r.limits))
+		warnx_("%s", limits_notice(r.limits));
+	if (limits_scratch_dir(r.limits)) {
+		struct pol_error err;
+		char text[PATH_MAX * 2 + 64];
+		snprintf(r.cwd, sizeof(r.cwd), "%s", limits_scratch_dir(r.limits));
+		snprintf(text, sizeof(text), "allow write %s/**\nallow exec %s/**\n", r.cwd, r.cwd);
+		if (policy_load_string(r.policy, "<scratch>", text, &err) < 0) {
+			warnx_("%s", err.msg);
+			goto out_limits;
+		}
+	}
+	if ((e = arena_init(&r.arena)) < 0) {
+		warnx_("cannot create the argument arena: %s", strerror(-e));
+		goto out_limits;
+	}
+	if ((e = audit_open(&r.audit, o->audit_path, r.t0)) < 0) {
+		warnx_("--audit: %s: %s", o->audit_path, strerror(-e));
+		goto out_arena;
+	}
+
+	policy_sha256(r.policy, res.policy_sha256);
+	res.cgroup = limits_backend_name(r.limits);
+	res.privileged = geteuid() == 0;
+	res.mseal = r.arena.mseal;
+	if (limits_scratch_dir(r.limits))
+		res.namespaces[res.n_namespaces++] = "mnt";
+
+	envp = build_env(o);
+	find_program(o->argv[0], envp, path, sizeof(path));
+	audit_start(&r, o, &res, path);
+
+	if ((e = launch(&r, o->argv, envp, path)) < 0) {
+		res.verdict = V_INTERNAL;
+		res.exit_code = -1;
+		snprintf(res.message, sizeof(res.message), "launch failed: %s", strerror(-e));
+		res.wall_s = now_monotonic() - r.t0;
+		goto out_result;
+	}
+	loop_run(&r);
+	/* whatever is left in the run's cgroups goes too */
+	{
+		pid_t none = 0;
+		limits_kill_all(r.limits, &none, 0);
+	}
+	finish(&r, &res);
+
+out_result:
+	audit_end(&r, &res);
+	if (audit_close(r.audit) < 0) {
+		warnx_("writing the audit trail failed");
+		res.verdict = V_INTERNAL;
+	}
+	r.audit = NULL;
+	if (o->result_path && (e = result_write(o->result_path, &res)) < 0) {
+		warnx_("--result: %s: %s", o->result_path, strerror(-e));
+		res.verdict = V_INTERNAL;
+	}
+	status = result_exit_status(&res);
+	if (res.verdict == V_INTERNAL && res.message[0])
+		warnx_("%s", res.message);
+out_arena:
+	audit_close(r.audit);
+	arena_destroy(&r.arena);
+out_limits:
+	limits_destroy(r.limits);
+out_policy:
+	free(envp);
+	tracee_free_all(&r);
+	policy_free(r.policy);
+	if (r.report_fd >= 0)
+		close(r.report_fd);
+	return status;
+}

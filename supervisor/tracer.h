@@ -1,0 +1,178 @@
+/*
+ * tracer: the run-wide state and the per-task state the event loop works on.
+ *
+ * A syscall flows top to bottom: loop.c (wait, classify, dispatch) -> tracee.c (whose stop)
+ * -> arch/ (registers) -> mem.c (copy arguments once) -> judge.c (decode, resolve, ask the
+ * policy, plan a rewrite) -> policy/eval -> judge.c (apply) -> audit.c (one JSON line).
+ */
+#ifndef SYSWARD_TRACER_H
+#define SYSWARD_TRACER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "arch/arch.h"
+#include "policy/policy.h"
+#include "supervisor/cli.h"
+
+struct audit;
+struct limits;
+
+/* ---- arena: tracer-owned memory the tracee maps read-only (arena.c) ------------------- */
+
+#define ARENA_SLOT_SIZE (16 * 1024) /* per in-flight rewritten syscall */
+#define ARENA_SLOTS 256
+#define ARENA_SIZE ((size_t)ARENA_SLOT_SIZE * ARENA_SLOTS)
+
+struct arena {
+	int fd;         /* the sealed memfd (tracer side, read-write mapping below) */
+	char *map;      /* tracer's mapping */
+	uint32_t used[ARENA_SLOTS / 32];
+	bool mseal;     /* the kernel has mseal(): tracee mappings cannot be changed */
+	pid_t self;     /* tracer pid, for /proc/<self>/fd/<fd> */
+};
+
+/* ---- per task ----------------------------------------------------------------------- */
+
+enum tracee_wait {
+	TW_NONE,        /* running, or stopped outside any syscall we follow */
+	TW_SYSCALL_EXIT,/* resumed with PTRACE_SYSCALL: the next syscall stop is our exit stop */
+};
+
+struct tracee {
+	pid_t tid;
+	pid_t tgid;
+	const struct arch_ops *arch; /* ABI of the current syscall stop */
+	enum tracee_wait wait;
+
+	/* rewrite in flight (wait == TW_SYSCALL_EXIT) */
+	int slot;                 /* arena slot, -1 when none */
+	bool restore;             /* restore saved registers at the exit stop */
+	struct regs saved;        /* registers before the rewrite */
+	long cur_nr;              /* syscall being followed to its exit */
+	unsigned fix;             /* FIX_*: what the exit stop must check */
+	uint64_t fix_dev, fix_ino;/* FIX_REOPEN: the inode that was judged */
+
+	bool in_exec;             /* an allowed execve is in flight */
+	bool need_arena;          /* freshly exec'd: map the arena at the next exit stop */
+	uint64_t arena_base;      /* where the arena is mapped in this task's mm (0: none) */
+	int pending_sig;          /* signal to deliver at the next resume (seen during inject) */
+	bool seen_first_stop;     /* auto-attach stop arrived */
+	bool known_parent;        /* the parent's fork/clone event was seen (tgid, arena) */
+	bool held;                /* first stop came first: resumed at the parent's event */
+	bool group_stopped;       /* in a group-stop (PTRACE_LISTEN) */
+	bool is_thread;           /* created with CLONE_THREAD */
+	bool exited;              /* PTRACE_EVENT_EXIT seen */
+	double exec_ts;
+
+	struct tracee *hnext;     /* hash chain */
+};
+
+enum {
+	FIX_NONE = 0,
+	FIX_REOPEN = 1, /* an fd reopened through /proc/.../fd/N: check the new fd's inode */
+	FIX_MMSG = 2,   /* sendmmsg run as sendmsg: write msg_len of entry 0 (at fix_ino) */
+};
+
+/* ---- the run ------------------------------------------------------------------------ */
+
+enum verdict {
+	V_OK, V_NONZERO_EXIT, V_SIGNALED, V_CPU_TIME, V_WALL_TIME, V_MEMORY, V_PIDS, V_OUTPUT,
+	V_POLICY_KILL, V_INTERNAL,
+};
+
+struct run {
+	const struct options *opt;
+	struct policy *policy;
+	struct settings set;     /* effective: policy settings, then the command line */
+	bool audit_mode;
+	struct audit *audit;
+	struct limits *limits;
+	struct arena arena;
+	char cwd[PATH_MAX];      /* the program's initial working directory */
+	const char *profile;     /* name of the built-in profile in use, or NULL */
+
+	pid_t child;             /* the first process */
+	double t0;               /* monotonic start */
+	bool child_done;
+	int child_status;        /* wait status of the first process */
+	struct rusage child_ru;  /* its rusage (and of the children it reaped) */
+
+	/* tracee table (hash by tid) */
+	struct tracee **htab;
+	unsigned hsize, ntracees;
+
+	/* statistics */
+	unsigned long trapped, denied;
+	unsigned long processes; /* processes created, the first included */
+
+	/* how it ended */
+	enum verdict forced;     /* != V_OK: a limit or the policy ended the run */
+	char message[384];
+	bool killing;
+	bool internal_error;
+	int report_fd;           /* launch's report pipe: setup or exec failure of the child */
+	unsigned long seccomp_stops_total;
+};
+
+const char *verdict_name(enum verdict v);
+
+/* tracee.c */
+struct tracee *tracee_find(struct run *r, pid_t tid);
+struct tracee *tracee_add(struct run *r, pid_t tid, pid_t tgid);
+void tracee_del(struct run *r, struct tracee *t);
+/* Live thread-group ids (deduplicated); returns count written (at most max). */
+size_t tracee_tgids(struct run *r, pid_t *out, size_t max);
+bool tracee_is_member(struct run *r, pid_t pid);
+void tracee_free_all(struct run *r);
+
+/* mem.c: the one module that touches tracee memory */
+int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
+int mem_read_str(pid_t tid, uint64_t addr, char *buf, size_t size, size_t *len);
+int mem_poke(pid_t tid, uint64_t addr, const void *buf, size_t len);
+
+/* arena.c */
+int arena_init(struct arena *a);
+void arena_destroy(struct arena *a);
+int arena_slot_get(struct arena *a);
+void arena_slot_put(struct arena *a, int slot);
+char *arena_slot_ptr(struct arena *a, int slot);
+uint64_t arena_tracee_addr(const struct tracee *t, int slot);
+/* Map the arena read-only into a freshly exec'd tracee stopped at a syscall-exit stop. */
+int arena_map_into(struct run *r, struct tracee *t);
+/* Does [addr, addr+len) touch this tracee's arena mapping? */
+bool arena_overlaps(const struct tracee *t, uint64_t addr, uint64_t len);
+
+/* resolve.c */
+struct resolved {
+	char path[PATH_MAX]; /* absolute, no symlinks, no . or .. (magic: the link itself) */
+	bool magic;          /* a /proc magic link to something that has no path (pipe, socket) */
+	bool missing;        /* a component before the last does not exist */
+	bool trailing_slash; /* the name ended in '/' */
+};
+int resolve_path(struct tracee *t, int dirfd, const char *name, bool follow, struct resolved *out);
+int resolve_fd(struct tracee *t, int fd, struct resolved *out);
+
+/* judge.c */
+void judge_seccomp_stop(struct run *r, struct tracee *t);
+void judge_syscall_exit(struct run *r, struct tracee *t);
+/* The policy decided to kill: end the run with verdict policy-kill. */
+void run_kill_tree(struct run *r, enum verdict v, const char *msg);
+
+/* launch.c */
+int launch(struct run *r, char *const argv[], char *const envp[], const char *path);
+/* After the run: >0 errno of a failed exec, <0 -errno of a failed setup, 0 none. */
+int launch_exec_failure(struct run *r, char *what, size_t size);
+
+/* filter.c */
+int filter_build(struct run *r, void **prog, size_t *len);
+
+/* loop.c */
+int loop_run(struct run *r);
+/* Resume a task after a stop (delivering its pending signal, if any). */
+void tracee_resume(struct run *r, struct tracee *t, int req, int sig);
+
+#endif

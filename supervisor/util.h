@@ -1,0 +1,69 @@
+/* util: helpers with no side effects on the tracer's state (STYLE habit 6/7). */
+#ifndef SYSWARD_UTIL_H
+#define SYSWARD_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define UNUSED __attribute__((unused))
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+
+/* Exit statuses of `sysward` itself (INTERFACE.md). */
+enum {
+	EXIT_SYSWARD_FAILED = 125,
+	EXIT_NOT_EXECUTABLE = 126,
+	EXIT_NOT_FOUND = 127,
+};
+
+static inline void cleanup_freep(void *p)
+{
+	free(*(void **)p);
+}
+static inline void cleanup_closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+#define cleanup_free __attribute__((cleanup(cleanup_freep)))
+#define cleanup_fd __attribute__((cleanup(cleanup_closep)))
+
+/* Hand ownership out of a cleanup variable. */
+#define steal_pointer(pp)                                                                          \
+	({                                                                                         \
+		__typeof__(*(pp)) _p = *(pp);                                                      \
+		*(pp) = NULL;                                                                      \
+		_p;                                                                                \
+	})
+
+/* CLI/setup code only: print "sysward: msg" and exit 125.  Never call while tracees are attached. */
+void die(const char *fmt, ...) PRINTF_LIKE(1, 2) __attribute__((noreturn));
+/* "sysward: msg" on stderr. */
+void warnx_(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Parse a size with optional K/M/G/T suffix (powers of 1024).  0 or -EINVAL/-ERANGE. */
+int parse_size(const char *s, uint64_t *out);
+/* Parse non-negative fractional seconds.  0 or -EINVAL. */
+int parse_seconds(const char *s, double *out);
+/* Parse a non-negative integer that fits in long.  0 or -EINVAL/-ERANGE. */
+int parse_long(const char *s, long *out);
+
+/* Monotonic clock in seconds. */
+double now_monotonic(void);
+
+/* Write all of buf, retrying on EINTR and short writes.  0 or -errno. */
+int write_all(int fd, const void *buf, size_t len);
+/* Read a small file into buf (NUL-terminated).  Bytes read or -errno. */
+ssize_t read_small_file(const char *path, char *buf, size_t size);
+/* Write a string to a file (cgroup knobs).  0 or -errno. */
+int write_file_str(const char *path, const char *s);
+
+#endif
