@@ -50,7 +50,8 @@ UNIT_SRC := $(wildcard tests/test_*.c)
 UNIT_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 # ---- tracee tests: standalone programs, verdict in the exit status ----------------
-TT_SRC   := $(wildcard tracee-tests/*.c tracee-tests/attacks/*.c)
+TT_SRC   := $(wildcard tracee-tests/*.c tracee-tests/attacks/*.c tracee-tests/net/*.c)
+TT_TABLES := $(wildcard tracee-tests/expected.tsv tracee-tests/attacks/expected.tsv tracee-tests/net/expected.tsv)
 TT_BIN   := $(patsubst tracee-tests/%.c,$(B)/tracee-tests/%,$(TT_SRC))
 
 MAN_SRC  := $(wildcard docs/*.[1-8].md)
@@ -109,8 +110,9 @@ unit: $(UNIT_BIN)
 	    CMOCKA_MESSAGE_OUTPUT=TAP $$t || fail=1; done; exit $$fail
 
 tracee-check: $(SYSWARD) $(TT_BIN)
-	$(Q)SYSWARD=$(abspath $(SYSWARD)) TT_BIN=$(abspath $(B)/tracee-tests) \
-	    tracee-tests/run-tests.sh tracee-tests/expected.tsv
+	$(Q)fail=0; for t in $(TT_TABLES); do \
+	    SYSWARD=$(abspath $(SYSWARD)) TT_BIN=$(abspath $(B)/tracee-tests) \
+	    tracee-tests/run-tests.sh $$t || fail=1; done; exit $$fail
 
 check: all unit tracee-check
 

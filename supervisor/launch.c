@@ -11,6 +11,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,6 +68,32 @@ static bool traced_by(pid_t tracer)
 	return atoi(p + 11) == tracer;
 }
 
+/* --net none|loopback: a new network namespace, with `lo` up for loopback. */
+static int private_network(enum net_mode net)
+{
+	struct ifreq ifr = { 0 };
+	int fd;
+
+	if (net == NET_UNSET || net == NET_HOST)
+		return 0;
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	if (net == NET_NONE)
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	close(fd);
+	return 0;
+}
+
 static void __attribute__((noreturn)) child(struct run *r, pid_t parent, const void *prog,
 					    size_t proglen, const char *path, char *const argv[],
 					    char *const envp[])
@@ -82,6 +112,8 @@ static void __attribute__((noreturn)) child(struct run *r, pid_t parent, const v
 		child_fail(CHILD_SETUP, ESRCH, "parent died");
 	if ((e = limits_child_setup(r->limits)) < 0)
 		child_fail(CHILD_SETUP, -e, "limits");
+	if ((e = private_network(r->opt->net)) < 0)
+		child_fail(CHILD_SETUP, -e, "--net: new network namespace");
 	if (chdir(r->cwd) < 0)
 		child_fail(CHILD_SETUP, errno, "chdir");
 	/* inherited descriptors above 2 (and the tracer's own) are gone at exec */

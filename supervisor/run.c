@@ -297,6 +297,8 @@ int run_main(const struct options *o)
 	res.mseal = r.arena.mseal;
 	if (limits_scratch_dir(r.limits))
 		res.namespaces[res.n_namespaces++] = "mnt";
+	if (o->net == NET_NONE || o->net == NET_LOOPBACK)
+		res.namespaces[res.n_namespaces++] = "net";
 
 	envp = build_env(o);
 	find_program(o->argv[0], envp, path, sizeof(path));

@@ -221,7 +221,16 @@ static void test_parse_mountinfo(void **state)
 		assert_int_equal(limits_parse_mountinfo(text, m), 0);
 		assert_true(m->v2_is_main);
 		assert_string_equal(m->v2.path, "/sys/fs/cgroup");
+		/* ...and hides the v1 hierarchies mounted below it */
+		for (int c = 0; c < CG1__COUNT; c++)
+			assert_false(m->v1[c].found);
 	}
+	/* a tmpfs mounted over a cgroup2 mount point hides it too */
+	assert_int_equal(limits_parse_mountinfo("28 22 0:26 / /sys/fs/cgroup rw - cgroup2 c rw\n"
+						"29 28 0:27 / /sys/fs/cgroup rw - tmpfs t rw\n", m),
+			 0);
+	assert_false(m->v2.found);
+	assert_false(m->v2_is_main);
 	assert_int_equal(limits_parse_mountinfo("1 2 3\n", m), -EINVAL);
 	assert_int_equal(limits_parse_mountinfo("1 2 0:1 / /x rw no-dash-here\n", m), -EINVAL);
 	assert_int_equal(limits_parse_mountinfo("", m), 0);
@@ -357,6 +366,37 @@ static bool get(int fd, void *p, size_t n)
 
 typedef void (*child_fn)(struct limits *l, int wfd, long arg);
 
+/* What a failed test leaves behind, for teardown(): the run and the children not reaped. */
+static struct limits *cur;
+static pid_t kids[16];
+static size_t nkids;
+
+static void forget(pid_t pid)
+{
+	for (size_t i = 0; i < nkids; i++)
+		if (kids[i] == pid)
+			kids[i] = kids[--nkids];
+}
+
+static int teardown(void **state)
+{
+	while (nkids) {
+		kill(kids[0], SIGKILL);
+		waitpid(kids[0], NULL, 0);
+		forget(kids[0]);
+	}
+	limits_destroy(cur);
+	cur = NULL;
+	return 0;
+}
+
+/* The end of a test that passed: remove the run now (its checks follow). */
+static void finish(struct limits *l)
+{
+	assert_ptr_equal(l, cur);
+	teardown(NULL);
+}
+
 /* Fork a child that stops, is put into the run like the tracer does, then runs fn. */
 static pid_t spawn(struct limits *l, child_fn fn, long arg, int *rfd)
 {
@@ -373,6 +413,8 @@ static pid_t spawn(struct limits *l, child_fn fn, long arg, int *rfd)
 		_exit(0);
 	}
 	close(p[1]);
+	if (nkids < ARRAY_SIZE(kids))
+		kids[nkids++] = pid;
 	assert_int_equal(waitpid(pid, &st, WUNTRACED), pid);
 	assert_true(WIFSTOPPED(st));
 	assert_int_equal(limits_add_pid(l, pid), 0);
@@ -386,6 +428,7 @@ static int reap(pid_t pid)
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		assert_int_equal(errno, EINTR);
+	forget(pid);
 	return st;
 }
 
@@ -403,12 +446,16 @@ static bool dies(pid_t pid)
 	return dead;
 }
 
+/* Use `ms` of CPU, nearly all in user mode (the clock is read only now and then). */
 static void child_burn(struct limits *l, int wfd, long ms)
 {
+	volatile unsigned long x = 0;
 	struct timespec ts;
-	do
+	do {
+		for (int i = 0; i < 1000000; i++)
+			x += (unsigned long)i * 7;
 		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	while (ts.tv_sec * 1000 + ts.tv_nsec / 1000000 < ms);
+	} while (ts.tv_sec * 1000 + ts.tv_nsec / 1000000 < ms);
 }
 
 static void child_hog(struct limits *l, int wfd, long bytes)
@@ -573,6 +620,7 @@ static struct limits *make(const char *backend, const struct settings *s)
 	if (r < 0)
 		print_error("limits_create: %s\n", why);
 	assert_int_equal(r, 0);
+	cur = l;
 	return l;
 }
 
@@ -580,7 +628,7 @@ static void test_v1_limits_and_teardown(void **state)
 {
 	struct settings s = base_settings();
 	struct limits_usage u;
-	char mem[PATH_MAX], pids[PATH_MAX], grp[PATH_MAX];
+	char mem[2 * PATH_MAX], pids[2 * PATH_MAX], grp[PATH_MAX];
 	struct limits *l;
 	pid_t pid, daemon_pid;
 	int rfd, st;
@@ -616,7 +664,7 @@ static void test_v1_limits_and_teardown(void **state)
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	assert_true(dies(daemon_pid));
 	close(rfd);
-	limits_destroy(l);
+	finish(l);
 	assert_int_equal(access(mem, F_OK), -1);
 	assert_int_equal(access(pids, F_OK), -1);
 }
@@ -642,7 +690,7 @@ static void test_v1_oom(void **state)
 	assert_true(u.peak_memory_bytes >= 16u << 20);
 	assert_true(u.peak_memory_bytes <= 33u << 20);
 	close(rfd);
-	limits_destroy(l);
+	finish(l);
 }
 
 static void test_v1_pids_cpu_cpus(void **state)
@@ -685,14 +733,14 @@ static void test_v1_pids_cpu_cpus(void **state)
 		reap(pid);
 		close(rfd);
 	}
-	limits_destroy(l);
+	finish(l);
 }
 
 static void test_v2(void **state)
 {
 	struct settings s = base_settings();
 	struct limits_usage u;
-	char grp[PATH_MAX], dir[PATH_MAX];
+	char grp[PATH_MAX], dir[2 * PATH_MAX];
 	const char *notice;
 	struct limits *l;
 	pid_t pid, daemon_pid;
@@ -725,7 +773,7 @@ static void test_v2(void **state)
 	assert_true(dies(daemon_pid));
 	close(rfd);
 	snprintf(dir, sizeof(dir), "%s%s", host_mounts.v2.path, grp);
-	limits_destroy(l);
+	finish(l);
 	assert_int_equal(access(dir, F_OK), -1);
 }
 
@@ -768,7 +816,7 @@ static void test_none_fallback(void **state)
 	assert_int_equal(limits_sample(l, NULL, 0, &u), 0);
 	assert_true(u.cpu_s >= 0.28);
 	assert_true(u.oom && u.pids_hit); /* sticky */
-	limits_destroy(l);
+	finish(l);
 }
 
 static void test_scratch_and_rlimits(void **state)
@@ -814,7 +862,7 @@ static void test_scratch_and_rlimits(void **state)
 	assert_int_equal(limits_kill_all(l, &pid, 1), 0);
 	reap(pid);
 	close(rfd);
-	limits_destroy(l);
+	finish(l);
 	assert_int_equal(access(dir, F_OK), -1);
 }
 
@@ -854,12 +902,12 @@ int main(void)
 		cmocka_unit_test(test_pick_backend),
 		cmocka_unit_test(test_parse_own_cgroup),
 		cmocka_unit_test(test_fallback_table),
-		cmocka_unit_test(test_v1_limits_and_teardown),
-		cmocka_unit_test(test_v1_oom),
-		cmocka_unit_test(test_v1_pids_cpu_cpus),
-		cmocka_unit_test(test_v2),
-		cmocka_unit_test(test_none_fallback),
-		cmocka_unit_test(test_scratch_and_rlimits),
+		cmocka_unit_test_teardown(test_v1_limits_and_teardown, teardown),
+		cmocka_unit_test_teardown(test_v1_oom, teardown),
+		cmocka_unit_test_teardown(test_v1_pids_cpu_cpus, teardown),
+		cmocka_unit_test_teardown(test_v2, teardown),
+		cmocka_unit_test_teardown(test_none_fallback, teardown),
+		cmocka_unit_test_teardown(test_scratch_and_rlimits, teardown),
 		cmocka_unit_test(test_bad_settings),
 	};
 

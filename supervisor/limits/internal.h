@@ -194,19 +194,17 @@ void fb_cpu(const struct fb *f, double *cpu_s, double *user_s, double *sys_s);
 
 enum scr_mode {
 	SCR_NONE,
-	SCR_TMPFS,        /* child: unshare(CLONE_NEWNS), tmpfs size=S on dir */
-	SCR_TMPFS_USERNS, /* child: unshare(CLONE_NEWUSER | CLONE_NEWNS) first (unprivileged) */
-	SCR_DIR,          /* no mount possible: plain directory, size sampled */
+	SCR_TMPFS, /* child: unshare(CLONE_NEWNS), tmpfs size=S on dir */
+	SCR_DIR,   /* no mount namespace possible: plain directory, size sampled */
 };
 
 struct scratch {
 	enum scr_mode mode;
 	uint64_t size;
 	char dir[PATH_MAX];
-	char opts[96];                /* tmpfs mount options, formatted by the parent */
-	char uid_map[48], gid_map[48]; /* "U U 1\n" for SCR_TMPFS_USERNS */
-	dev_t host_dev;               /* st_dev of dir in the parent's view */
-	double next_walk;             /* SCR_DIR: earliest time of the next size walk */
+	char opts[96];     /* tmpfs mount options, formatted by the parent */
+	dev_t host_dev;    /* st_dev of dir in the parent's view */
+	double next_walk;  /* SCR_DIR: earliest time of the next size walk */
 	bool full;
 };
 

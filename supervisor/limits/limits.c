@@ -24,7 +24,7 @@ struct limits {
 	struct fb fb;
 	struct scratch scr;
 	bool oom, pids_hit; /* sticky */
-	char notice[512];
+	char notice[1024];
 };
 
 /* Read a whole /proc file of unknown size.  Malloc'd text, or NULL with errno set. */
@@ -147,36 +147,55 @@ static int setup_cgroup(struct limits *l, const struct limits_mounts *m, const c
 	return 0;
 }
 
-static void build_notice(struct limits *l, const char *cg_why)
+/* One line naming each requested limit that is only approximate, and why. */
+static void build_notice(struct limits *l, const char *force, const char *cg_why)
 {
 	const struct settings *s = &l->s;
-	char items[384] = "";
+	static const char *const how[] = {
+		"--memory by sampling the sum of RSS",
+		"--pids by counting live tasks",
+		"--cpus by CPU affinity only",
+	};
+	static const char *const ctl[] = { "memory", "pids", "cpuset" };
+	bool degraded[3] = {
+		s->set[LIM_MEMORY] && !l->cg_mem,
+		s->set[LIM_PIDS] && !l->cg_pids,
+		s->set[LIM_CPUS] && !l->cg_cpus,
+	};
+	char reason[320], items[256] = "", missing[64] = "";
 	size_t len = 0;
-	const char *what[4];
 	int n = 0;
 
-	if (s->set[LIM_MEMORY] && !l->cg_mem)
-		what[n++] = "--memory by sampling the sum of RSS";
-	if (s->set[LIM_PIDS] && !l->cg_pids)
-		what[n++] = "--pids by counting live tasks";
-	if (s->set[LIM_CPUS] && !l->cg_cpus)
-		what[n++] = "--cpus by CPU affinity only";
-	if (s->set[LIM_SCRATCH] && l->scr.mode == SCR_DIR)
-		what[n++] = "--scratch by sampling the directory size (no mount namespace)";
-	if (!n)
-		return;
-	for (int i = 0; i < n && len < sizeof(items); i++) {
-		int k = snprintf(items + len, sizeof(items) - len, "%s%s", i ? ", " : "", what[i]);
-		if (k < 0)
+	for (int i = 0; i < 3; i++) {
+		if (!degraded[i])
+			continue;
+		len += (size_t)snprintf(items + len, sizeof(items) - len, "%s%s", n ? ", " : "",
+					how[i]);
+		snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
+			 n ? ", " : "", ctl[i]);
+		n++;
+		if (len >= sizeof(items))
 			break;
-		len += (size_t)k;
 	}
 	if (l->backend == LIMITS_NONE)
-		snprintf(l->notice, sizeof(l->notice), "no cgroup (%s): enforcing %s",
-			 cg_why[0] ? cg_why : "none mounted", items);
+		snprintf(reason, sizeof(reason), "no cgroup: %s",
+			 force && !strcmp(force, "none") ? "SYSWARD_CGROUP=none"
+			 : cg_why[0]                     ? cg_why
+							 : "no cgroup hierarchy is mounted");
 	else
+		snprintf(reason, sizeof(reason), "cgroup %s without %s", limits_backend_name(l),
+			 missing);
+	if (n && l->scr.mode == SCR_DIR)
 		snprintf(l->notice, sizeof(l->notice),
-			 "cgroup %s lacks a controller: enforcing %s", limits_backend_name(l), items);
+			 "limits enforced approximately (%s): %s; --scratch by sampling the "
+			 "directory size (no mount namespace)", reason, items);
+	else if (n)
+		snprintf(l->notice, sizeof(l->notice), "limits enforced approximately (%s): %s",
+			 reason, items);
+	else if (l->scr.mode == SCR_DIR)
+		snprintf(l->notice, sizeof(l->notice),
+			 "--scratch enforced approximately by sampling the directory size (no mount "
+			 "namespace)");
 }
 
 int limits_create(struct limits **out, const struct settings *s, char *why, size_t whysz)
@@ -238,7 +257,7 @@ int limits_create(struct limits **out, const struct settings *s, char *why, size
 		if (r < 0)
 			goto fail;
 	}
-	build_notice(l, cg_why);
+	build_notice(l, force, cg_why);
 	free(m);
 	*out = l;
 	return 0;
@@ -297,6 +316,11 @@ int limits_child_setup(struct limits *l)
 const char *limits_scratch_dir(const struct limits *l)
 {
 	return l->scr.mode != SCR_NONE ? l->scr.dir : NULL;
+}
+
+int limits_namespaces(const struct limits *l)
+{
+	return l->scr.mode == SCR_TMPFS ? CLONE_NEWNS : 0;
 }
 
 void limits_task_exit(struct limits *l, pid_t tid, pid_t tgid)

@@ -68,10 +68,15 @@ int limits_add_pid(struct limits *l, pid_t pid);
 /*
  * Forked child, before exec; async-signal-safe (no allocation, no stdio).  RLIMIT_CORE=0,
  * RLIMIT_FSIZE (--fsize), RLIMIT_NOFILE (--nofile), soft = hard; CPU affinity when --cpus has
- * no cpuset; for --scratch a private mount namespace (a user namespace too when unprivileged)
- * with a tmpfs of the given size on the scratch directory, then chdir into it.  0 or -errno.
+ * no cpuset; for --scratch a private mount namespace with a tmpfs of the given size on the
+ * scratch directory (when sysward may unshare(CLONE_NEWNS); else the plain directory, whose
+ * size limits_sample watches), then chdir into it.  0 or -errno.
  */
 int limits_child_setup(struct limits *l);
+
+/* CLONE_NEW* flags of the namespaces limits_child_setup creates (CLONE_NEWNS for a tmpfs
+ * scratch), for the result record's environment.namespaces; 0 when none. */
+int limits_namespaces(const struct limits *l);
 
 /* Scratch directory, or NULL; the child enters it, the tracer allows writing DIR and below. */
 const char *limits_scratch_dir(const struct limits *l);

@@ -256,6 +256,17 @@ static int mi_word(const char *s, size_t n, char *out, size_t outsz)
 	return 0;
 }
 
+/* A mount at `mnt` covers an earlier one at or below it: that one is unreachable. */
+static void mi_cover(struct limits_mount *m, const char *mnt)
+{
+	size_t n = strlen(mnt);
+
+	if (!m->found)
+		return;
+	if (!strcmp(mnt, "/") || (!strncmp(m->path, mnt, n) && (!m->path[n] || m->path[n] == '/')))
+		m->found = false;
+}
+
 static void mi_set(struct limits_mount *m, const char *path, const char *root)
 {
 	m->found = true;
@@ -267,7 +278,8 @@ static void mi_set(struct limits_mount *m, const char *path, const char *root)
  * line := ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS { OPTIONAL } '-' FSTYPE SOURCE SUPEROPTS
  * A cgroup (v1) mount names its controllers in SUPEROPTS ("rw,cpu,cpuacct"); a later mount
  * at the same point hides an earlier one, so the last one of each kind wins, except that a
- * cgroup2 mount at /sys/fs/cgroup is always preferred.
+ * cgroup2 mount at /sys/fs/cgroup is always preferred.  A mount hides the earlier ones at or
+ * below its mount point (tracee-tests/cgroup2-ns.sh mounts cgroup2 over a v1 layout).
  */
 int limits_parse_mountinfo(const char *text, struct limits_mounts *m)
 {
@@ -313,6 +325,11 @@ int limits_parse_mountinfo(const char *text, struct limits_mounts *m)
 		    mi_word(w[4], wl[4], mnt, sizeof(mnt)) < 0)
 			return -EINVAL;
 
+		mi_cover(&m->v2, mnt);
+		if (!m->v2.found)
+			m->v2_is_main = false;
+		for (int c = 0; c < CG1__COUNT; c++)
+			mi_cover(&m->v1[c], mnt);
 		if (fl == 7 && !strncmp(fstype, "cgroup2", 7)) {
 			bool main_mnt = !strcmp(mnt, "/sys/fs/cgroup");
 			if (main_mnt || !m->v2_is_main) {

@@ -2,18 +2,21 @@
  * limits/scratch: `--scratch SIZE`, a new, private, empty, size-limited working directory.
  *
  * The parent makes an empty 0700 directory `$TMPDIR/sysward-scratch-XXXXXX` (TMPDIR when it is
- * absolute, else /tmp) and probes, in a throw-away child, how a tmpfs can be put on it:
- *   SCR_TMPFS         unshare(CLONE_NEWNS) works (root, or already in a user namespace);
- *   SCR_TMPFS_USERNS  only with a user namespace too (unprivileged: uid and gid map to
- *                     themselves, so the program keeps its ids and, after exec, no capability);
- *   SCR_DIR           no mount namespace at all: a plain directory whose size is sampled
- *                     (approximate: the tracer ends the run when a sample finds it full), and
- *                     RLIMIT_FSIZE caps each file at SIZE.
- * In the tmpfs modes the traced child makes `/` a recursive slave (nothing it mounts leaks
- * out), mounts `tmpfs size=SIZE,nr_inodes=max(SIZE/1K,1024),mode=0700` on the directory and
- * enters it; the whole tree inherits the namespace and the host keeps seeing an empty
- * directory.  The tmpfs is measured through /proc/PID/root of a live process of the tree; it
- * vanishes with the last one, so `full` is sticky and is also checked at every exit stop.
+ * absolute, else /tmp) and probes, in a throw-away child, whether a tmpfs can be put on it:
+ *   SCR_TMPFS  unshare(CLONE_NEWNS) works (root, or sysward itself runs in a user namespace
+ *              of its own, e.g. `unshare --user --map-root-user sysward run ...`): the traced
+ *              child makes `/` a recursive slave (nothing it mounts leaks out), mounts
+ *              `tmpfs size=SIZE,nr_inodes=max(SIZE/1K,1024),mode=0700` on the directory and
+ *              enters it; the whole tree inherits the namespace, the host keeps seeing an
+ *              empty directory, and tmpfs pages count against --memory;
+ *   SCR_DIR    no mount namespace: a plain directory whose size is sampled (approximate: the
+ *              tracer ends the run when a sample finds it full) and RLIMIT_FSIZE caps each
+ *              file at SIZE.
+ * An unprivileged run does not get a user namespace of its own for the tmpfs: the tracee would
+ * then live in another user namespace than the tracer, and the kernel (commoncap's ptrace
+ * check) would refuse it any /proc/<tracer>/... access, which the tracer's argument arena uses.
+ * The tmpfs is measured through /proc/PID/root of a live process of the tree; it vanishes with
+ * the last one, so `full` is sticky and is also checked at every exit stop.
  */
 #include "supervisor/limits/internal.h"
 
@@ -39,38 +42,11 @@ void scr_init(struct scratch *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
-/* Async-signal-safe: write `s` to an existing file. */
-static int scr_put(const char *path, const char *s)
+/* Async-signal-safe: enter a new mount namespace and mount the tmpfs on sc->dir. */
+static int scr_mount(const struct scratch *sc)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	size_t len = strlen(s);
-	ssize_t n;
-
-	if (fd < 0)
+	if (unshare(CLONE_NEWNS) < 0)
 		return -errno;
-	n = write(fd, s, len);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n < 0 ? (int)n : (size_t)n == len ? 0 : -EIO;
-}
-
-/* Async-signal-safe: enter the namespace(s) of `mode` and mount the tmpfs on sc->dir. */
-static int scr_mount(const struct scratch *sc, enum scr_mode mode)
-{
-	int r;
-
-	if (mode == SCR_TMPFS) {
-		if (unshare(CLONE_NEWNS) < 0)
-			return -errno;
-	} else {
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-			return -errno;
-		if ((r = scr_put("/proc/self/setgroups", "deny")) < 0 ||
-		    (r = scr_put("/proc/self/uid_map", sc->uid_map)) < 0 ||
-		    (r = scr_put("/proc/self/gid_map", sc->gid_map)) < 0)
-			return r;
-	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return -errno;
 	if (mount("sysward-scratch", sc->dir, "tmpfs", MS_NOSUID | MS_NODEV, sc->opts) < 0)
@@ -78,25 +54,20 @@ static int scr_mount(const struct scratch *sc, enum scr_mode mode)
 	return 0;
 }
 
-/* Which tmpfs mode works here?  A child tries, its mount dies with it. */
+/* Can a tmpfs be mounted here?  A child tries; its mount dies with it. */
 static enum scr_mode scr_probe(const struct scratch *sc)
 {
-	static const enum scr_mode modes[] = { SCR_TMPFS, SCR_TMPFS_USERNS };
+	pid_t pid = fork();
+	int st;
 
-	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
-		int st;
-		pid_t pid = fork();
-		if (pid < 0)
+	if (pid < 0)
+		return SCR_DIR;
+	if (pid == 0)
+		_exit(scr_mount(sc) < 0 ? 1 : 0);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
 			return SCR_DIR;
-		if (pid == 0)
-			_exit(scr_mount(sc, modes[i]) < 0 ? 1 : 0);
-		while (waitpid(pid, &st, 0) < 0)
-			if (errno != EINTR)
-				return SCR_DIR;
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-			return modes[i];
-	}
-	return SCR_DIR;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? SCR_TMPFS : SCR_DIR;
 }
 
 int scr_create(struct scratch *sc, uint64_t size, char *why, size_t whysz)
@@ -128,10 +99,6 @@ int scr_create(struct scratch *sc, uint64_t size, char *why, size_t whysz)
 	inodes = size / 1024 < 1024 ? 1024 : size / 1024;
 	snprintf(sc->opts, sizeof(sc->opts), "size=%llu,nr_inodes=%llu,mode=0700",
 		 (unsigned long long)size, (unsigned long long)inodes);
-	snprintf(sc->uid_map, sizeof(sc->uid_map), "%u %u 1\n", (unsigned)geteuid(),
-		 (unsigned)geteuid());
-	snprintf(sc->gid_map, sizeof(sc->gid_map), "%u %u 1\n", (unsigned)getegid(),
-		 (unsigned)getegid());
 	sc->mode = scr_probe(sc);
 	return 0;
 }
@@ -144,8 +111,7 @@ int scr_child(const struct scratch *sc)
 	case SCR_NONE:
 		return 0;
 	case SCR_TMPFS:
-	case SCR_TMPFS_USERNS:
-		r = scr_mount(sc, sc->mode);
+		r = scr_mount(sc);
 		if (r < 0)
 			return r;
 		break;
@@ -222,7 +188,6 @@ void scr_check(struct scratch *sc, pid_t pid)
 	case SCR_NONE:
 		return;
 	case SCR_TMPFS:
-	case SCR_TMPFS_USERNS:
 		if (pid <= 0)
 			return;
 		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, sc->dir);
