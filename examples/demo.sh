@@ -32,7 +32,7 @@ echo
 echo "== a limit: python3 allocating 1 GiB under --memory 64M"
 status=0
 "$SYSWARD" run --memory 64M --wall-time 20 -r limit.json -- \
-	python3 -c 'x = bytearray(1 << 30); print(len(x))' || status=$?
+	/usr/bin/python3 -c "x = bytearray(1 << 30); print(len(x))" || status=$?
 echo "== exit status $status; verdict: $(sed -n 's/.*"verdict":"\([^"]*\)".*/\1/p' limit.json)"
 test -e /etc/sysward-demo-persist && { echo "demo: the installer escaped!" >&2; exit 1; }
 exit 0

@@ -70,8 +70,9 @@ static void test_parse_keyed(void **state)
 	/* pids.events; memory.oom_control (v1); no final newline */
 	assert_int_equal(limits_parse_keyed("max 3", "max", &v), 0);
 	assert_int_equal(v, 3);
-	assert_int_equal(limits_parse_keyed("oom_kill_disable 0\nunder_oom 1\noom_kill 0\n",
-					    "under_oom", &v), 0);
+	assert_int_equal(
+	    limits_parse_keyed("oom_kill_disable 0\nunder_oom 1\noom_kill 0\n", "under_oom", &v),
+	    0);
 	assert_int_equal(v, 1);
 	assert_int_equal(limits_parse_keyed("max x\n", "max", &v), -EINVAL);
 	assert_int_equal(limits_parse_keyed("max 1 2\n", "max", &v), -EINVAL);
@@ -163,27 +164,27 @@ static void test_parse_cpulist(void **state)
 
 /* This machine: v1 hierarchies under a tmpfs, plus cgroup2 at /sys/fs/cgroup/unified. */
 static const char mi_hybrid[] =
-	"22 1 0:21 / / rw - ext4 /dev/vda rw\n"
-	"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
-	"32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
-	"33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
-	"34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
-	"35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
-	"37 31 0:34 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer\n"
-	"39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
-	"40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
-	"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+    "22 1 0:21 / / rw - ext4 /dev/vda rw\n"
+    "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+    "33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
+    "34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
+    "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "37 31 0:34 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer\n"
+    "39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+    "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
 
 /* A systemd machine with unified cgroups. */
 static const char mi_v2[] =
-	"22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n"
-	"28 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 "
-	"rw,nsdelegate,memory_recursiveprot\n";
+    "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n"
+    "28 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 "
+    "rw,nsdelegate,memory_recursiveprot\n";
 
 /* Older layout: cpu and cpuacct co-mounted, a mount point with a space, a container root. */
 static const char mi_comount[] =
-	"30 25 0:26 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
-	"31 25 0:27 /docker/abc /sys/fs/cgroup/mem\\040ory rw master:3 - cgroup cgroup rw,memory\n";
+    "30 25 0:26 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+    "31 25 0:27 /docker/abc /sys/fs/cgroup/mem\\040ory rw master:3 - cgroup cgroup rw,memory\n";
 
 static void test_parse_mountinfo(void **state)
 {
@@ -227,7 +228,8 @@ static void test_parse_mountinfo(void **state)
 	}
 	/* a tmpfs mounted over a cgroup2 mount point hides it too */
 	assert_int_equal(limits_parse_mountinfo("28 22 0:26 / /sys/fs/cgroup rw - cgroup2 c rw\n"
-						"29 28 0:27 / /sys/fs/cgroup rw - tmpfs t rw\n", m),
+						"29 28 0:27 / /sys/fs/cgroup rw - tmpfs t rw\n",
+						m),
 			 0);
 	assert_false(m->v2.found);
 	assert_false(m->v2_is_main);
@@ -276,7 +278,8 @@ static void test_parse_own_cgroup(void **state)
 	assert_int_equal(limits_parse_own_cgroup(v2, "/user.slice", out, sizeof(out)), 0);
 	assert_string_equal(out, "/user-1000.slice/session-2.scope");
 	assert_int_equal(limits_parse_own_cgroup(v2, "/user.slice/user-1000.slice/session-2.scope",
-						 out, sizeof(out)), 0);
+						 out, sizeof(out)),
+			 0);
 	assert_string_equal(out, "/");
 	assert_int_equal(limits_parse_own_cgroup(v2, "/user.sl", out, sizeof(out)), -ENOENT);
 	assert_int_equal(limits_parse_own_cgroup(v2, "/system.slice", out, sizeof(out)), -ENOENT);
@@ -288,7 +291,7 @@ static void test_parse_own_cgroup(void **state)
 
 static void test_fallback_table(void **state)
 {
-	struct limits_proc_stat a = { .utime = 10, .stime = 5, .starttime = 1000 };
+	struct limits_proc_stat a = {.utime = 10, .stime = 5, .starttime = 1000};
 	struct fb f;
 	double cpu, user, sys;
 
@@ -311,7 +314,7 @@ static void test_fallback_table(void **state)
 	assert_true(cpu > 0.419 && cpu < 0.421);
 	/* many processes: the table grows and keeps them all */
 	for (int i = 1; i <= 1000; i++) {
-		struct limits_proc_stat p = { .utime = 1, .starttime = (uint64_t)i };
+		struct limits_proc_stat p = {.utime = 1, .starttime = (uint64_t)i};
 		fb_record(&f, 1000 + i, &p);
 	}
 	fb_cpu(&f, &cpu, &user, &sys);
@@ -435,7 +438,7 @@ static int reap(pid_t pid)
 /* Wait (event-driven, bounded) for a process that is not our child to die. */
 static bool dies(pid_t pid)
 {
-	struct pollfd p = { .events = POLLIN };
+	struct pollfd p = {.events = POLLIN};
 	bool dead;
 
 	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -540,7 +543,7 @@ struct setup_report {
 
 static void child_setup(struct limits *l, int wfd, long fill)
 {
-	struct setup_report rep = { 0 };
+	struct setup_report rep = {0};
 	char block[4096];
 	int fd;
 
@@ -892,23 +895,23 @@ static void test_bad_settings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_u64),
-		cmocka_unit_test(test_parse_keyed),
-		cmocka_unit_test(test_parse_cpu_stat),
-		cmocka_unit_test(test_parse_cpuacct_stat),
-		cmocka_unit_test(test_parse_proc_stat),
-		cmocka_unit_test(test_parse_cpulist),
-		cmocka_unit_test(test_parse_mountinfo),
-		cmocka_unit_test(test_pick_backend),
-		cmocka_unit_test(test_parse_own_cgroup),
-		cmocka_unit_test(test_fallback_table),
-		cmocka_unit_test_teardown(test_v1_limits_and_teardown, teardown),
-		cmocka_unit_test_teardown(test_v1_oom, teardown),
-		cmocka_unit_test_teardown(test_v1_pids_cpu_cpus, teardown),
-		cmocka_unit_test_teardown(test_v2, teardown),
-		cmocka_unit_test_teardown(test_none_fallback, teardown),
-		cmocka_unit_test_teardown(test_scratch_and_rlimits, teardown),
-		cmocka_unit_test(test_bad_settings),
+	    cmocka_unit_test(test_parse_u64),
+	    cmocka_unit_test(test_parse_keyed),
+	    cmocka_unit_test(test_parse_cpu_stat),
+	    cmocka_unit_test(test_parse_cpuacct_stat),
+	    cmocka_unit_test(test_parse_proc_stat),
+	    cmocka_unit_test(test_parse_cpulist),
+	    cmocka_unit_test(test_parse_mountinfo),
+	    cmocka_unit_test(test_pick_backend),
+	    cmocka_unit_test(test_parse_own_cgroup),
+	    cmocka_unit_test(test_fallback_table),
+	    cmocka_unit_test_teardown(test_v1_limits_and_teardown, teardown),
+	    cmocka_unit_test_teardown(test_v1_oom, teardown),
+	    cmocka_unit_test_teardown(test_v1_pids_cpu_cpus, teardown),
+	    cmocka_unit_test_teardown(test_v2, teardown),
+	    cmocka_unit_test_teardown(test_none_fallback, teardown),
+	    cmocka_unit_test_teardown(test_scratch_and_rlimits, teardown),
+	    cmocka_unit_test(test_bad_settings),
 	};
 
 	if (read_mounts() < 0)

@@ -340,7 +340,7 @@ static int cg_wait_events(int dirfd, double deadline)
 		char buf[256];
 		uint64_t populated;
 		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		struct pollfd pfd = { .fd = fd, .events = POLLPRI };
+		struct pollfd pfd = {.fd = fd, .events = POLLPRI};
 		int ms;
 
 		if (n < 0) {
@@ -380,7 +380,7 @@ static int cg_wait_pidfds(const int *dirfds, size_t n, double deadline)
 			return 0;
 		}
 		for (size_t i = 0; i < cnt && !r; i++) {
-			struct pollfd pfd = { .events = POLLIN };
+			struct pollfd pfd = {.events = POLLIN};
 			int ms;
 			pfd.fd = sys_pidfd_open(pids[i]);
 			if (pfd.fd < 0) {

@@ -32,7 +32,7 @@ static struct cg_dir *cg1_run(struct cg1 *c, enum cg1_ctl ctl)
 /* A new v1 cpuset has empty cpus and mems: fill our parent from the hierarchy's root. */
 static int cg1_cpuset_parent(const struct cg_dir *parent, const char *mount)
 {
-	static const char *const knobs[] = { "cpuset.cpus", "cpuset.mems" };
+	static const char *const knobs[] = {"cpuset.cpus", "cpuset.mems"};
 	char buf[1024];
 	int rootfd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int r = 0;
@@ -98,14 +98,14 @@ static int cg1_set_limits(struct cg1 *c, const struct settings *s, char *why, si
 	if (s->set[LIM_PIDS] && (d = cg1_run(c, CG1_PIDS))) {
 		r = cg_write_u64(d->fd, "pids.max", (uint64_t)s->pids);
 		if (r < 0) {
-			snprintf(why, whysz, "--pids %ld: cannot set it in %s: %s", s->pids, d->path,
-				 strerror(-r));
+			snprintf(why, whysz, "--pids %ld: cannot set it in %s: %s", s->pids,
+				 d->path, strerror(-r));
 			return r;
 		}
 	}
 	if (s->set[LIM_CPUS] && (d = cg1_run(c, CG1_CPUSET))) {
-		ssize_t n = cg_read(c->parent[c->hier[CG1_CPUSET]].fd, "cpuset.mems", mems,
-				    sizeof(mems));
+		ssize_t n =
+		    cg_read(c->parent[c->hier[CG1_CPUSET]].fd, "cpuset.mems", mems, sizeof(mems));
 		r = n < 0 ? (int)n : cg_write(d->fd, "cpuset.mems", mems);
 		if (!r)
 			r = cg_write(d->fd, "cpuset.cpus", s->cpus);
@@ -116,8 +116,8 @@ static int cg1_set_limits(struct cg1 *c, const struct settings *s, char *why, si
 		}
 	}
 	if ((d = cg1_run(c, CG1_CPUACCT)))
-		c->usage_split = cg_has(d->fd, "cpuacct.usage_user") &&
-				 cg_has(d->fd, "cpuacct.usage_sys");
+		c->usage_split =
+		    cg_has(d->fd, "cpuacct.usage_user") && cg_has(d->fd, "cpuacct.usage_sys");
 	return 0;
 }
 
@@ -154,8 +154,8 @@ static int cg1_try(struct cg1 *c, const struct limits_mounts *m, const struct se
 			mnt[j] = m->v1[k].path;
 			c->n++;
 			if (k == CG1_CPUSET && (r = cg1_cpuset_parent(&c->parent[j], mnt[j]))) {
-				snprintf(why, whysz, "--cpus %s: cannot prepare %s: %s", s->cpus, path,
-					 strerror(-r));
+				snprintf(why, whysz, "--cpus %s: cannot prepare %s: %s", s->cpus,
+					 path, strerror(-r));
 				return r;
 			}
 		}

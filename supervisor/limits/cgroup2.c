@@ -54,7 +54,7 @@ static int cg2_make_standard(struct cg2 *c, const char *root, const struct setti
 	static const struct {
 		const char *name;
 		enum limit_key key;
-	} ctls[] = { { "memory", LIM_MEMORY }, { "pids", LIM_PIDS }, { "cpuset", LIM_CPUS } };
+	} ctls[] = {{"memory", LIM_MEMORY}, {"pids", LIM_PIDS}, {"cpuset", LIM_CPUS}};
 	char path[PATH_MAX];
 	int rootfd, r;
 
@@ -170,12 +170,13 @@ int cg2_create(struct cg2 *c, const char *root, const char *own, const struct se
 		rd = delegable ? cg2_make_delegated(c, own) : r;
 		if (rd < 0) {
 			if (delegable)
-				snprintf(why, whysz, "cgroup v2: cannot create %s/sysward: %s; nor in "
-					 "the own cgroup %s: %s", root, strerror(-r), own,
-					 strerror(-rd));
+				snprintf(why, whysz,
+					 "cgroup v2: cannot create %s/sysward: %s; nor in "
+					 "the own cgroup %s: %s",
+					 root, strerror(-r), own, strerror(-rd));
 			else
-				snprintf(why, whysz, "cgroup v2: cannot create %s/sysward: %s", root,
-					 strerror(-r));
+				snprintf(why, whysz, "cgroup v2: cannot create %s/sysward: %s",
+					 root, strerror(-r));
 			return r;
 		}
 	}

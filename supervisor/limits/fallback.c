@@ -41,7 +41,8 @@ void fb_free(struct fb *f)
 
 static size_t fb_hash(pid_t tgid, uint64_t start, size_t cap)
 {
-	uint64_t h = (uint64_t)(uint32_t)tgid * 0x9E3779B97F4A7C15ull ^ start * 0xC2B2AE3D27D4EB4Full;
+	uint64_t h =
+	    (uint64_t)(uint32_t)tgid * 0x9E3779B97F4A7C15ull ^ start * 0xC2B2AE3D27D4EB4Full;
 	return (size_t)(h ^ (h >> 29)) & (cap - 1);
 }
 

@@ -39,12 +39,12 @@ int limits_parse_cpuacct_stat(const char *text, long ticks_per_s, double *user_s
 
 /* The fields of /proc/PID/stat the fallback uses (proc(5) numbering in comments). */
 struct limits_proc_stat {
-	char state;          /* (3) */
-	uint64_t utime;      /* (14) clock ticks, the whole thread group */
-	uint64_t stime;      /* (15) */
-	long num_threads;    /* (20) */
-	uint64_t starttime;  /* (22) ticks after boot: with the pid, names one process for life */
-	uint64_t rss_pages;  /* (24) */
+	char state;	    /* (3) */
+	uint64_t utime;	    /* (14) clock ticks, the whole thread group */
+	uint64_t stime;	    /* (15) */
+	long num_threads;   /* (20) */
+	uint64_t starttime; /* (22) ticks after boot: with the pid, names one process for life */
+	uint64_t rss_pages; /* (24) */
 };
 /* `comm` may hold spaces and parentheses: fields are counted after the last ')'.  0/-EINVAL. */
 int limits_parse_proc_stat(const char *text, struct limits_proc_stat *ps);
@@ -65,8 +65,8 @@ struct limits_mount {
 	char root[PATH_MAX]; /* the cgroup shown at the mount point ("/" unless a bind/namespace) */
 };
 struct limits_mounts {
-	struct limits_mount v2;          /* a cgroup2 mount: /sys/fs/cgroup if it is one */
-	bool v2_is_main;                 /* mounted at /sys/fs/cgroup: a pure v2 (unified) system */
+	struct limits_mount v2; /* a cgroup2 mount: /sys/fs/cgroup if it is one */
+	bool v2_is_main;	/* mounted at /sys/fs/cgroup: a pure v2 (unified) system */
 	struct limits_mount v1[CG1__COUNT];
 };
 /* Read /proc/self/mountinfo text.  0 or -EINVAL on a malformed line. */
@@ -85,7 +85,7 @@ int limits_parse_own_cgroup(const char *text, const char *mount_root, char *out,
 
 struct cg_dir {
 	char path[PATH_MAX];
-	int fd;    /* O_DIRECTORY, -1 when not open */
+	int fd;	   /* O_DIRECTORY, -1 when not open */
 	bool made; /* created by this run: remove it */
 };
 
@@ -122,11 +122,11 @@ int cg_wait_empty(const int *dirfds, size_t n, bool v2_events, int timeout_ms);
 /* ---- cgroup1.c ----------------------------------------------------------------------------- */
 
 struct cg1 {
-	int n;                           /* distinct hierarchies used */
+	int n;				  /* distinct hierarchies used */
 	struct cg_dir parent[CG1__COUNT]; /* <mount>/sysward */
-	struct cg_dir run[CG1__COUNT];    /* <mount>/sysward/run-<pid>-<n> */
-	int hier[CG1__COUNT];            /* controller -> index of parent/run, -1 when unused */
-	bool usage_split;                /* cpuacct.usage_user/_sys (ns) are present */
+	struct cg_dir run[CG1__COUNT];	  /* <mount>/sysward/run-<pid>-<n> */
+	int hier[CG1__COUNT];		  /* controller -> index of parent/run, -1 when unused */
+	bool usage_split;		  /* cpuacct.usage_user/_sys (ns) are present */
 };
 
 /* Create the run's cgroups for every mounted controller and set the limits in `s`.
@@ -145,12 +145,12 @@ void cg1_destroy(struct cg1 *c);
 /* ---- cgroup2.c ----------------------------------------------------------------------------- */
 
 struct cg2 {
-	struct cg_dir parent;  /* <root>/sysward; unused (fd -1) in the delegated layout */
-	struct cg_dir run;     /* .../run-<pid>-<n>, or <own>/sysward-<pid>-<n> */
+	struct cg_dir parent; /* <root>/sysward; unused (fd -1) in the delegated layout */
+	struct cg_dir run;    /* .../run-<pid>-<n>, or <own>/sysward-<pid>-<n> */
 	bool delegated;
 	bool memory, pids, cpuset; /* controllers enabled in `run` */
 	bool peak, kill, freeze;   /* memory.peak, cgroup.kill, cgroup.freeze exist */
-	uint64_t peak_seen;        /* max memory.current sampled when memory.peak is missing */
+	uint64_t peak_seen;	   /* max memory.current sampled when memory.peak is missing */
 };
 
 /* `root` is the cgroup2 directory to work under; `own` the caller's own cgroup directory for
@@ -168,15 +168,15 @@ void cg2_destroy(struct cg2 *c);
 /* ---- fallback.c ---------------------------------------------------------------------------- */
 
 struct fb_entry {
-	pid_t tgid;          /* 0: free slot */
-	uint64_t start;      /* starttime: tells a reused pid apart */
+	pid_t tgid;	/* 0: free slot */
+	uint64_t start; /* starttime: tells a reused pid apart */
 	uint64_t utime, stime;
 };
 struct fb {
 	struct fb_entry *tab;
 	size_t cap, used;
-	uint64_t utime, stime;  /* sum over every process ever seen, last known values */
-	uint64_t peak_rss;      /* largest sampled sum of RSS, bytes */
+	uint64_t utime, stime; /* sum over every process ever seen, last known values */
+	uint64_t peak_rss;     /* largest sampled sum of RSS, bytes */
 	long ticks_per_s, page_size;
 };
 
@@ -202,9 +202,9 @@ struct scratch {
 	enum scr_mode mode;
 	uint64_t size;
 	char dir[PATH_MAX];
-	char opts[96];     /* tmpfs mount options, formatted by the parent */
-	dev_t host_dev;    /* st_dev of dir in the parent's view */
-	double next_walk;  /* SCR_DIR: earliest time of the next size walk */
+	char opts[96];	  /* tmpfs mount options, formatted by the parent */
+	dev_t host_dev;	  /* st_dev of dir in the parent's view */
+	double next_walk; /* SCR_DIR: earliest time of the next size walk */
 	bool full;
 };
 
@@ -214,8 +214,9 @@ void scr_init(struct scratch *sc);
 int scr_create(struct scratch *sc, uint64_t size, char *why, size_t whysz);
 /* Child side, async-signal-safe: namespace, tmpfs, chdir.  0 or -errno. */
 int scr_child(const struct scratch *sc);
-/* Has the scratch filled up?  `pid` is a live process of the tree (0: none left). */
-void scr_check(struct scratch *sc, pid_t pid);
+/* Has the scratch filled up (sc->full)?  `pid` is a live process of the tree (0: none left,
+ * the final check).  false when the tmpfs could not be reached through this pid. */
+bool scr_check(struct scratch *sc, pid_t pid);
 /* Remove the directory and everything in it (without following symlinks). */
 void scr_destroy(struct scratch *sc);
 

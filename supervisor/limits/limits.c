@@ -19,7 +19,7 @@ struct limits {
 	struct cg2 v2;
 	/* Which resources a cgroup accounts and enforces; the others use the fallback. */
 	bool cg_cpu, cg_mem, cg_pids, cg_cpus;
-	bool affinity;   /* --cpus without a cpuset: sched_setaffinity in the child */
+	bool affinity; /* --cpus without a cpuset: sched_setaffinity in the child */
 	cpu_set_t cpus;
 	struct fb fb;
 	struct scratch scr;
@@ -152,15 +152,15 @@ static void build_notice(struct limits *l, const char *force, const char *cg_why
 {
 	const struct settings *s = &l->s;
 	static const char *const how[] = {
-		"--memory by sampling the sum of RSS",
-		"--pids by counting live tasks",
-		"--cpus by CPU affinity only",
+	    "--memory by sampling the sum of RSS",
+	    "--pids by counting live tasks",
+	    "--cpus by CPU affinity only",
 	};
-	static const char *const ctl[] = { "memory", "pids", "cpuset" };
+	static const char *const ctl[] = {"memory", "pids", "cpuset"};
 	bool degraded[3] = {
-		s->set[LIM_MEMORY] && !l->cg_mem,
-		s->set[LIM_PIDS] && !l->cg_pids,
-		s->set[LIM_CPUS] && !l->cg_cpus,
+	    s->set[LIM_MEMORY] && !l->cg_mem,
+	    s->set[LIM_PIDS] && !l->cg_pids,
+	    s->set[LIM_CPUS] && !l->cg_cpus,
 	};
 	char reason[320], items[256] = "", missing[64] = "";
 	size_t len = 0;
@@ -177,25 +177,26 @@ static void build_notice(struct limits *l, const char *force, const char *cg_why
 		if (len >= sizeof(items))
 			break;
 	}
-	if (l->backend == LIMITS_NONE)
-		snprintf(reason, sizeof(reason), "no cgroup: %s",
-			 force && !strcmp(force, "none") ? "SYSWARD_CGROUP=none"
-			 : cg_why[0]                     ? cg_why
-							 : "no cgroup hierarchy is mounted");
-	else
+	if (l->backend != LIMITS_NONE)
 		snprintf(reason, sizeof(reason), "cgroup %s without %s", limits_backend_name(l),
 			 missing);
+	else if (force && !strcmp(force, "none"))
+		snprintf(reason, sizeof(reason), "no cgroup: SYSWARD_CGROUP=none");
+	else
+		snprintf(reason, sizeof(reason), "no cgroup: %s",
+			 cg_why[0] ? cg_why : "no cgroup hierarchy is mounted");
 	if (n && l->scr.mode == SCR_DIR)
 		snprintf(l->notice, sizeof(l->notice),
 			 "limits enforced approximately (%s): %s; --scratch by sampling the "
-			 "directory size (no mount namespace)", reason, items);
+			 "directory size (no mount namespace)",
+			 reason, items);
 	else if (n)
 		snprintf(l->notice, sizeof(l->notice), "limits enforced approximately (%s): %s",
 			 reason, items);
 	else if (l->scr.mode == SCR_DIR)
 		snprintf(l->notice, sizeof(l->notice),
-			 "--scratch enforced approximately by sampling the directory size (no mount "
-			 "namespace)");
+			 "--scratch enforced approximately by "
+			 "sampling the directory size (no mount namespace)");
 }
 
 int limits_create(struct limits **out, const struct settings *s, char *why, size_t whysz)
@@ -285,7 +286,7 @@ int limits_add_pid(struct limits *l, pid_t pid)
 int limits_child_setup(struct limits *l)
 {
 	const struct settings *s = &l->s;
-	struct rlimit rl = { 0, 0 };
+	struct rlimit rl = {0, 0};
 	rlim_t fsize = RLIM_INFINITY;
 	int r;
 
@@ -362,7 +363,10 @@ int limits_sample(struct limits *l, const pid_t *tgids, size_t n, struct limits_
 	l->pids_hit |= u->pids_hit;
 	u->oom = l->oom;
 	u->pids_hit = l->pids_hit;
-	scr_check(&l->scr, n ? tgids[0] : 0);
+	if (!n)
+		scr_check(&l->scr, 0);
+	for (size_t i = 0; i < n && !scr_check(&l->scr, tgids[i]); i++)
+		; /* a zombie or a process not yet in the mount namespace: try the next */
 	u->scratch_full = l->scr.full;
 	return r;
 }

@@ -43,14 +43,19 @@ struct limits;
 enum limits_backend { LIMITS_NONE = 0, LIMITS_CGROUP_V1, LIMITS_CGROUP_V2 };
 
 struct limits_usage {
-	double cpu_s, user_s, sys_s; /* whole tree so far (cgroup cpuacct/cpu.stat, or fallback) */
-	uint64_t peak_memory_bytes;  /* whole tree (memory.peak / memory.max_usage_in_bytes, or
-					the fallback's largest sampled sum of RSS) */
-	bool oom;          /* the kernel OOM-killed in the group, or (fallback) the sampled sum of
-			      RSS exceeded --memory: the tracer ends the run with `memory-limit` */
-	bool pids_hit;     /* a fork failed on pids.max (pids.events max > 0), or (fallback) more
-			      live tasks than --pids were counted */
-	bool scratch_full; /* the scratch directory reached its size (sticky) */
+	/* whole tree so far (cgroup cpuacct / cpu.stat, or the fallback's /proc sums) */
+	double cpu_s, user_s, sys_s;
+	/* whole tree (memory.peak / memory.max_usage_in_bytes, or the fallback's largest sampled
+	 * sum of RSS) */
+	uint64_t peak_memory_bytes;
+	/* the kernel OOM-killed in the group, or (fallback) the sampled sum of RSS exceeded
+	 * --memory: the tracer ends the run with `memory-limit` */
+	bool oom;
+	/* a fork failed on pids.max (pids.events max > 0), or (fallback) more live tasks than
+	 * --pids were counted */
+	bool pids_hit;
+	/* the scratch directory reached its size */
+	bool scratch_full;
 };
 
 /*

@@ -7,11 +7,8 @@
 #include <string.h>
 
 const char *const limits_cg1_names[CG1__COUNT] = {
-	[CG1_MEMORY] = "memory",
-	[CG1_CPUACCT] = "cpuacct",
-	[CG1_PIDS] = "pids",
-	[CG1_FREEZER] = "freezer",
-	[CG1_CPUSET] = "cpuset",
+    [CG1_MEMORY] = "memory",   [CG1_CPUACCT] = "cpuacct", [CG1_PIDS] = "pids",
+    [CG1_FREEZER] = "freezer", [CG1_CPUSET] = "cpuset",
 };
 
 /* Parse an unsigned decimal at *p, advancing it.  0 or -EINVAL/-ERANGE. */
@@ -149,12 +146,23 @@ int limits_parse_proc_stat(const char *text, struct limits_proc_stat *ps)
 			return -EINVAL;
 		}
 		switch (field) {
-		case 14: ps->utime = v; break;
-		case 15: ps->stime = v; break;
-		case 20: ps->num_threads = v > LONG_MAX ? LONG_MAX : (long)v; break;
-		case 22: ps->starttime = v; break;
-		case 24: ps->rss_pages = v; break;
-		default: break;
+		case 14:
+			ps->utime = v;
+			break;
+		case 15:
+			ps->stime = v;
+			break;
+		case 20:
+			ps->num_threads = v > LONG_MAX ? LONG_MAX : (long)v;
+			break;
+		case 22:
+			ps->starttime = v;
+			break;
+		case 24:
+			ps->rss_pages = v;
+			break;
+		default:
+			break;
 		}
 	}
 	return 0;
@@ -245,7 +253,8 @@ static int mi_word(const char *s, size_t n, char *out, size_t outsz)
 		char c = s[i];
 		if (c == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
 		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			c = (char)((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
+			c = (char)((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 |
+				   (s[i + 3] - '0'));
 			i += 3;
 		}
 		if (o + 1 >= outsz)
@@ -316,7 +325,7 @@ int limits_parse_mountinfo(const char *text, struct limits_mounts *m)
 		if (fstype + fl >= end)
 			return -EINVAL;
 		super = fstype + fl + 1;
-		super += strcspn(super, " \n");	/* skip SOURCE */
+		super += strcspn(super, " \n"); /* skip SOURCE */
 		if (super >= end)
 			return -EINVAL;
 		super++;
@@ -358,8 +367,8 @@ int limits_parse_mountinfo(const char *text, struct limits_mounts *m)
 int limits_pick_backend(const struct limits_mounts *m, const char *force, const char *root_env,
 			enum limits_backend *out)
 {
-	bool v1 = m->v1[CG1_MEMORY].found || m->v1[CG1_PIDS].found ||
-		  m->v1[CG1_CPUACCT].found || m->v1[CG1_FREEZER].found;
+	bool v1 = m->v1[CG1_MEMORY].found || m->v1[CG1_PIDS].found || m->v1[CG1_CPUACCT].found ||
+		  m->v1[CG1_FREEZER].found;
 	bool v2 = m->v2.found || (root_env && *root_env);
 
 	if (force && *force) {

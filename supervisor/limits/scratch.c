@@ -176,42 +176,43 @@ static void scr_rm(int fd, int depth)
 	closedir(d);
 }
 
-void scr_check(struct scratch *sc, pid_t pid)
+bool scr_check(struct scratch *sc, pid_t pid)
 {
 	char path[PATH_MAX + 32];
 	struct statfs sf;
 	struct stat st;
 
 	if (sc->full)
-		return;
+		return true;
 	switch (sc->mode) {
 	case SCR_NONE:
-		return;
+		return true;
 	case SCR_TMPFS:
 		if (pid <= 0)
-			return;
+			return false;
 		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, sc->dir);
 		/* the host's directory (not yet mounted over) is not the scratch */
 		if (stat(path, &st) < 0 || st.st_dev == sc->host_dev || statfs(path, &sf) < 0 ||
 		    sf.f_type != TMPFS_MAGIC)
-			return;
+			return false;
 		sc->full = sf.f_bfree == 0 || sf.f_ffree == 0;
-		return;
+		return true;
 	case SCR_DIR: {
 		double t0 = now_monotonic(), t1;
 		int fd;
 		/* a walk costs time: keep it under ~5% of the tracer's (the last one is forced) */
 		if (pid > 0 && t0 < sc->next_walk)
-			return;
+			return true;
 		fd = open(sc->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
-			return;
+			return true;
 		sc->full = scr_du(fd, 0) >= sc->size;
 		t1 = now_monotonic();
 		sc->next_walk = t1 + 20 * (t1 - t0);
-		return;
+		return true;
 	}
 	}
+	return true;
 }
 
 void scr_destroy(struct scratch *sc)
