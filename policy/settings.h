@@ -34,6 +34,7 @@ struct settings {
 	bool bt_denied;                /* `backtrace denied` */
 	int n_bt;                      /* `backtrace a,b,c` */
 	char bt[SETTINGS_MAX_BT][32];  /* syscall names */
+	bool plain;                    /* --profile audit alone: no rlimit that was not asked for */
 };
 
 /* Name of a limit as written in `limit NAME` and `--NAME` ("cpu-time"). */

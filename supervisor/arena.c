@@ -1,15 +1,22 @@
 /*
  * arena: how "what was judged is what the kernel uses" is kept (DESIGN.md, "The arena").
  *
- * The tracer owns a memfd, maps it read-write for itself, then seals it
- * (F_SEAL_FUTURE_WRITE | SHRINK | GROW | SEAL): no new writable mapping and no write(2) can
- * ever be made again, by anyone.  After every exec, the tracee is made to map it read-only
- * and shared (injected openat of /proc/<tracer>/fd/<n>, mmap, close) and, where the kernel
- * has mseal(), to seal that mapping so it can never be unmapped, moved, remapped or made
- * writable.  Without mseal the tracer traps mmap/munmap/mremap/mprotect/shmat and refuses
- * any that touch the arena (judge.c).  A judged path or sockaddr is copied into a slot of
- * the arena and the argument register pointed at it; threads and other processes can
- * change their own memory as they like, the kernel reads the arena.
+ * Every exec'd image gets its own arena: at the execve's exit stop the tracer makes the
+ * new, single-threaded task create a memfd (injected memfd_create + ftruncate), takes a
+ * copy of that fd with pidfd_getfd, maps it read-write for itself, and seals it
+ * (F_SEAL_FUTURE_WRITE | SHRINK | GROW | SEAL): from then on nobody can write it or map it
+ * writable again.  The task then maps it read-only and shared (injected mmap, close) and,
+ * where the kernel has mseal(), seals that mapping so it can never be unmapped, moved,
+ * remapped or made writable.  Without mseal the tracer traps mmap/munmap/mremap/mprotect/
+ * shmat and refuses any that touch the arena (judge.c).  Fork children share their
+ * parent's arena (the mapping is copied), CLONE_VM tasks too; exec replaces it.
+ *
+ * The memfd comes from the task, not from the tracer, because a task inside a Landlock
+ * domain may not reach /proc/<tracer>/fd (Landlock scopes ptrace access).
+ *
+ * A judged path or sockaddr is copied into a slot and the argument register pointed at the
+ * copy: threads and other processes can change their own memory as they like, the kernel
+ * reads the arena.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,8 +38,9 @@
 #define F_SEAL_FUTURE_WRITE 0x0010
 #endif
 #define NR_MSEAL_GENERIC 462
+#define ARENA_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL)
 
-static bool probe_mseal(void)
+bool arena_probe_mseal(void)
 {
 	void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	long r;
@@ -46,39 +54,59 @@ static bool probe_mseal(void)
 	return r == 0;
 }
 
-int arena_init(struct arena *a)
+static struct arena *arena_from_fd(int fd)
 {
-	memset(a, 0, sizeof(*a));
-	a->fd = memfd_create("sysward-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (a->fd < 0)
-		return -errno;
-	if (ftruncate(a->fd, (off_t)ARENA_SIZE) < 0)
-		goto fail;
-	a->map = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, a->fd, 0);
-	if (a->map == MAP_FAILED) {
-		a->map = NULL;
-		goto fail;
-	}
-	if (fcntl(a->fd, F_ADD_SEALS,
-		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) < 0)
-		goto fail;
-	a->self = getpid();
-	a->mseal = probe_mseal();
-	return 0;
-fail:;
-	int e = errno;
-	arena_destroy(a);
-	return -e;
+	struct arena *a;
+	void *map = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (map == MAP_FAILED)
+		return NULL;
+	a = xcalloc(1, sizeof(*a));
+	a->map = map;
+	a->refs = 1;
+	return a;
 }
 
-void arena_destroy(struct arena *a)
+struct arena *arena_new_local(void)
 {
-	if (a->map)
-		munmap(a->map, ARENA_SIZE);
-	if (a->fd > 0)
-		close(a->fd);
-	a->map = NULL;
-	a->fd = -1;
+	int fd = memfd_create("sysward-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	struct arena *a = NULL;
+
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, (off_t)ARENA_SIZE) == 0)
+		a = arena_from_fd(fd);
+	if (a && fcntl(fd, F_ADD_SEALS, ARENA_SEALS) < 0) {
+		arena_unref(a);
+		a = NULL;
+	}
+	close(fd);
+	return a;
+}
+
+struct arena *arena_ref(struct arena *a)
+{
+	if (a)
+		a->refs++;
+	return a;
+}
+
+void arena_unref(struct arena *a)
+{
+	if (!a || --a->refs)
+		return;
+	munmap(a->map, ARENA_SIZE);
+	free(a);
+}
+
+void tracee_drop_arena(struct tracee *t)
+{
+	if (t->slot >= 0 && t->arena)
+		arena_slot_put(t->arena, t->slot);
+	t->slot = -1;
+	arena_unref(t->arena);
+	t->arena = NULL;
+	t->arena_base = 0;
 }
 
 int arena_slot_get(struct arena *a)
@@ -98,7 +126,7 @@ int arena_slot_get(struct arena *a)
 
 void arena_slot_put(struct arena *a, int slot)
 {
-	if (slot >= 0 && slot < ARENA_SLOTS)
+	if (a && slot >= 0 && slot < ARENA_SLOTS)
 		a->used[slot / 32] &= ~(1u << (slot % 32));
 }
 
@@ -187,21 +215,22 @@ static long nr_of(const struct arch_ops *arch, const char *name)
 int arena_map_into(struct run *r, struct tracee *t)
 {
 	const struct arch_ops *arch = t->arch;
+	static const char name[] = "sysward-arena";
 	struct regs saved;
-	char path[64];
 	uint64_t ip, sp, scratch;
 	long text_word;
-	int64_t fd = -1, base = 0, rv;
-	int e, len;
+	int64_t tfd = -1, base = 0, rv;
+	struct arena *a = NULL;
+	int e, pidfd, fd = -1;
 
+	(void)r;
 	if ((e = arch->get_regs(t->tid, &saved)) < 0)
 		return e;
 	ip = arch->get_ip(&saved);
 	sp = arch->get_sp(&saved);
 	/* below the red zone of the fresh stack: nothing lives there yet */
 	scratch = (sp - 1024) & ~(uint64_t)15;
-	len = snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)r->arena.self, r->arena.fd);
-	if ((e = mem_poke(t->tid, scratch, path, (size_t)len + 1)) < 0)
+	if ((e = mem_poke(t->tid, scratch, name, sizeof(name))) < 0)
 		return e;
 	/* the new image's entry point becomes, for a moment, a syscall instruction */
 	errno = 0;
@@ -211,31 +240,59 @@ int arena_map_into(struct run *r, struct tracee *t)
 	if ((e = mem_poke(t->tid, ip, arch->syscall_insn, arch->syscall_insn_len)) < 0)
 		return e;
 
-	e = inject(t, ip, nr_of(arch, "openat"), (uint64_t)AT_FDCWD, scratch,
-		   O_RDONLY | O_CLOEXEC, 0, 0, 0, &fd);
-	if (e == 0 && fd < 0)
-		e = (int)fd;
+	e = inject(t, ip, nr_of(arch, "memfd_create"), scratch, MFD_CLOEXEC | MFD_ALLOW_SEALING,
+		   0, 0, 0, 0, &tfd);
+	if (e == 0 && tfd < 0)
+		e = (int)tfd;
+	if (e == 0) {
+		e = inject(t, ip, nr_of(arch, "ftruncate"), (uint64_t)tfd, ARENA_SIZE, 0, 0, 0, 0,
+			   &rv);
+		if (e == 0 && rv < 0)
+			e = (int)rv;
+	}
+	if (e == 0) {
+		/* the tracer's own handle on the task's memfd: map, then seal for good */
+		pidfd = (int)syscall(SYS_pidfd_open, t->tid, 0);
+		fd = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, (int)tfd, 0);
+		if (fd < 0)
+			e = -errno;
+		if (pidfd >= 0)
+			close(pidfd);
+		if (e == 0 && !(a = arena_from_fd(fd)))
+			e = -errno;
+		if (e == 0 && fcntl(fd, F_ADD_SEALS, ARENA_SEALS) < 0)
+			e = -errno;
+		if (fd >= 0)
+			close(fd);
+	}
 	if (e == 0) {
 		e = inject(t, ip, nr_of(arch, "mmap"), 0, ARENA_SIZE, PROT_READ, MAP_SHARED,
-			   (uint64_t)fd, 0, &base);
+			   (uint64_t)tfd, 0, &base);
 		if (e == 0 && base < 0 && base > -4096)
 			e = (int)base;
 	}
-	if (fd >= 0 && (e == 0 || e != -ESRCH))
-		inject(t, ip, nr_of(arch, "close"), (uint64_t)fd, 0, 0, 0, 0, 0, &rv);
-	if (e == 0 && r->arena.mseal) {
+	if (tfd >= 0 && e != -ESRCH)
+		inject(t, ip, nr_of(arch, "close"), (uint64_t)tfd, 0, 0, 0, 0, 0, &rv);
+	if (e == 0 && r->mseal) {
 		e = inject(t, ip, NR_MSEAL_GENERIC, (uint64_t)base, ARENA_SIZE, 0, 0, 0, 0, &rv);
 		if (e == 0 && rv != 0)
 			e = (int)rv;
 	}
-	if (e == -ESRCH)
+	if (e == -ESRCH) {
+		arena_unref(a);
 		return e;
+	}
 	/* put the text and the registers back as the exec left them */
 	if (ptrace(PTRACE_POKETEXT, t->tid, (void *)(uintptr_t)ip, (void *)text_word) < 0 && !e)
 		e = -errno;
 	if (arch->set_regs(t->tid, &saved) < 0 && !e)
 		e = -errno;
-	if (e == 0)
+	if (e == 0) {
+		tracee_drop_arena(t);
+		t->arena = a;
 		t->arena_base = (uint64_t)base;
+	} else {
+		arena_unref(a);
+	}
 	return e;
 }

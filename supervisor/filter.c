@@ -35,7 +35,7 @@ static int add_class_rules(scmp_filter_ctx ctx, struct run *r, const struct sc_r
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	case SC_MM:
 		/* with mseal() the kernel itself keeps the arena mapped and read-only */
-		return r->arena.mseal ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) : 0;
+		return r->mseal ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) : 0;
 	case SC_EPERM:
 		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
 	case SC_ENOSYS:

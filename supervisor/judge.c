@@ -59,13 +59,13 @@ uint64_t call_arena_put(struct call *c, const void *data, size_t len)
 {
 	size_t off = (c->used + 15) & ~(size_t)15;
 
-	if (!c->t->arena_base) {
+	if (!c->t->arena || !c->t->arena_base) {
 		/* RACE: no arena in this mm (mapping it failed): nothing safe to point at */
 		call_builtin(c, POL_DENY, EPERM);
 		return 0;
 	}
 	if (c->slot < 0) {
-		c->slot = arena_slot_get(&c->r->arena);
+		c->slot = arena_slot_get(c->t->arena);
 		if (c->slot < 0) {
 			call_builtin(c, POL_DENY, EAGAIN);
 			return 0;
@@ -75,7 +75,7 @@ uint64_t call_arena_put(struct call *c, const void *data, size_t len)
 		call_builtin(c, POL_DENY, ENAMETOOLONG);
 		return 0;
 	}
-	memcpy(arena_slot_ptr(&c->r->arena, c->slot) + off, data, len);
+	memcpy(arena_slot_ptr(c->t->arena, c->slot) + off, data, len);
 	c->used = off + len;
 	return arena_tracee_addr(c->t, c->slot) + off;
 }
@@ -891,7 +891,7 @@ void judge_seccomp_stop(struct run *r, struct tracee *t)
 	if (c.action == POL_KILL) {
 		char msg[PATH_MAX + 64];
 		if (c.slot >= 0)
-			arena_slot_put(&r->arena, c.slot);
+			arena_slot_put(t->arena, c.slot);
 		if (c.builtin)
 			snprintf(msg, sizeof(msg), "%s killed by a built-in rule", c.name);
 		else if (c.rule_file)
@@ -906,7 +906,7 @@ void judge_seccomp_stop(struct run *r, struct tracee *t)
 	}
 	if (c.action == POL_DENY) {
 		if (c.slot >= 0)
-			arena_slot_put(&r->arena, c.slot);
+			arena_slot_put(t->arena, c.slot);
 		r->denied++;
 		deny_now(r, t, arch, c.err ? c.err : EPERM);
 		return;
@@ -915,7 +915,7 @@ void judge_seccomp_stop(struct run *r, struct tracee *t)
 	t->in_exec = c.is_exec;
 	if (!c.rewrite && !c.fix && !c.is_exec) {
 		if (c.slot >= 0)
-			arena_slot_put(&r->arena, c.slot);
+			arena_slot_put(t->arena, c.slot);
 		tracee_resume(r, t, PTRACE_CONT, 0);
 		return;
 	}
@@ -992,7 +992,6 @@ void judge_syscall_exit(struct run *r, struct tracee *t)
 		/* the exit stop of a successful execve: map the arena into the new image */
 		int e;
 		t->need_arena = false;
-		t->arena_base = 0;
 		e = arena_map_into(r, t);
 		if (e == -ESRCH)
 			return;
@@ -1006,7 +1005,7 @@ void judge_syscall_exit(struct run *r, struct tracee *t)
 	}
 	if (!t->restore && !t->fix) {
 		if (t->slot >= 0) {
-			arena_slot_put(&r->arena, t->slot);
+			arena_slot_put(t->arena, t->slot);
 			t->slot = -1;
 		}
 		tracee_resume(r, t, PTRACE_CONT, 0);
@@ -1060,7 +1059,7 @@ void judge_syscall_exit(struct run *r, struct tracee *t)
 		kill(t->tid, SIGKILL);
 	t->restore = false;
 	if (t->slot >= 0) {
-		arena_slot_put(&r->arena, t->slot);
+		arena_slot_put(t->arena, t->slot);
 		t->slot = -1;
 	}
 	tracee_resume(r, t, PTRACE_CONT, 0);

@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "supervisor/backstops/landlock.h"
 #include "supervisor/limits/limits.h"
 #include "supervisor/tracer.h"
 #include "supervisor/util.h"
@@ -129,6 +130,8 @@ static void __attribute__((noreturn)) child(struct run *r, pid_t parent, const v
 	/* resumed: by the tracer, and nobody else */
 	if (!traced_by(parent))
 		child_fail(CHILD_SETUP, EPERM, "not traced");
+	if (r->landlock_fd >= 0 && (e = landlock_enforce(r->landlock_fd)) < 0)
+		child_fail(CHILD_SETUP, -e, "landlock_restrict_self");
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) < 0)
 		child_fail(CHILD_SETUP, errno, "seccomp filter");
 	execve(path, argv, envp);
@@ -197,7 +200,9 @@ int launch(struct run *r, char *const argv[], char *const envp[], const char *pa
 	}
 	{
 		struct tracee *t = tracee_add(r, pid, pid);
-		t->arena_base = (uint64_t)(uintptr_t)r->arena.map; /* inherited until the exec */
+		/* the child inherited the boot arena's mapping; it is used until the exec */
+		t->arena = arena_ref(r->boot_arena);
+		t->arena_base = (uint64_t)(uintptr_t)r->boot_arena->map;
 		t->seen_first_stop = true;
 	}
 	r->processes = 1;

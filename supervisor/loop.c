@@ -116,8 +116,8 @@ static void watchdog(struct run *r)
 		return;
 	}
 	n = tracee_tgids(r, tg, ARRAY_SIZE(tg));
-	if (limits_sample(r->limits, tg, n, &u) < 0)
-		return;
+	memset(&u, 0, sizeof(u));
+	limits_sample(r->limits, tg, n, &u); /* on error, u holds what could be read */
 	if (r->set.set[LIM_CPU_TIME] && u.cpu_s >= r->set.cpu_time) {
 		snprintf(msg, sizeof(msg), "CPU time limit of %gs exceeded (%.3fs used)",
 			 r->set.cpu_time, u.cpu_s);
@@ -250,7 +250,11 @@ static void on_spawn(struct run *r, struct tracee *t, int status)
 	c->tgid = thread ? t->tgid : (pid_t)msg;
 	c->is_thread = thread;
 	c->arch = t->arch;
-	c->arena_base = t->arena_base; /* fork copies the mapping, CLONE_VM shares it */
+	/* fork copies the mapping, CLONE_VM shares it: the same arena either way */
+	if (!c->arena && t->arena) {
+		c->arena = arena_ref(t->arena);
+		c->arena_base = t->arena_base;
+	}
 	c->known_parent = true;
 	if (!thread)
 		r->processes++;
@@ -306,12 +310,12 @@ static void on_exec(struct run *r, struct tracee *t)
 		if (old) {
 			struct tracee *keep_next = t->hnext;
 			pid_t tid = t->tid;
-			if (t->slot >= 0)
-				arena_slot_put(&r->arena, t->slot);
+			tracee_drop_arena(t);
 			*t = *old;
 			t->hnext = keep_next;
 			t->tid = tid;
 			old->slot = -1;
+			old->arena = NULL; /* moved into t */
 			tracee_del(r, old);
 		}
 	}
@@ -329,12 +333,8 @@ static void on_exec(struct run *r, struct tracee *t)
 	t->in_exec = false;
 	t->restore = false;
 	t->fix = FIX_NONE;
-	if (t->slot >= 0) {
-		arena_slot_put(&r->arena, t->slot);
-		t->slot = -1;
-	}
-	t->need_arena = true; /* at the execve's exit stop */
-	t->arena_base = 0;
+	tracee_drop_arena(t); /* the old image's address space is gone */
+	t->need_arena = true; /* a new arena at the execve's exit stop */
 
 	snprintf(link, sizeof(link), "/proc/%d/exe", (int)t->tid);
 	n = readlink(link, exe, sizeof(exe) - 1);

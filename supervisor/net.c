@@ -311,9 +311,9 @@ static uint64_t judge_msghdr(struct call *c, uint64_t addr)
 		if (c->row && m.namelen && m.name) {
 			/* a unix name may have been rewritten to a longer or shorter one */
 			unsigned char fam[2];
-			memcpy(fam, arena_slot_ptr(&c->r->arena, c->slot) + (p - arena_tracee_addr(c->t, c->slot)), 2);
+			memcpy(fam, arena_slot_ptr(c->t->arena, c->slot) + (p - arena_tracee_addr(c->t, c->slot)), 2);
 			if (fam[0] == AF_UNIX && fam[1] == 0) {
-				const char *sp = arena_slot_ptr(&c->r->arena, c->slot) +
+				const char *sp = arena_slot_ptr(c->t->arena, c->slot) +
 						 (p - arena_tracee_addr(c->t, c->slot));
 				if (sp[2] != '\0')
 					m.namelen = (uint32_t)(offsetof(struct sockaddr_un, sun_path) +
@@ -348,7 +348,7 @@ void judge_net_call(struct call *c)
 		p = judge_sockaddr(c, c->a[1], c->a[2], bind, !bind, "addr");
 		if (p) {
 			uint32_t l = (uint32_t)c->a[2];
-			const char *sp = arena_slot_ptr(&c->r->arena, c->slot) +
+			const char *sp = arena_slot_ptr(c->t->arena, c->slot) +
 					 (p - arena_tracee_addr(c->t, c->slot));
 			if (sp[0] == AF_UNIX && sp[1] == 0 && sp[2] != '\0')
 				l = (uint32_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sp + 2) + 1);
@@ -365,7 +365,7 @@ void judge_net_call(struct call *c)
 			uint64_t p = judge_sockaddr(c, c->a[4], c->a[5], false, false, "addr");
 			if (p) {
 				uint32_t l = (uint32_t)c->a[5];
-				const char *sp = arena_slot_ptr(&c->r->arena, c->slot) +
+				const char *sp = arena_slot_ptr(c->t->arena, c->slot) +
 						 (p - arena_tracee_addr(c->t, c->slot));
 				if (sp[0] == AF_UNIX && sp[1] == 0 && sp[2] != '\0')
 					l = (uint32_t)(offsetof(struct sockaddr_un, sun_path) +

@@ -4,6 +4,7 @@
  * killing the one that does.
  */
 #include <errno.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "arch/systab.h"
 #include "supervisor/audit.h"
+#include "supervisor/backstops/landlock.h"
 #include "supervisor/limits/limits.h"
 #include "supervisor/result.h"
 #include "supervisor/run.h"
@@ -207,6 +209,11 @@ static void finish(struct run *r, struct result *res)
 		snprintf(res->message, sizeof(res->message), "memory limit exceeded (OOM kill)");
 		return;
 	}
+	if (u.pids_hit && (res->signal || res->exit_code != 0)) {
+		res->verdict = V_PIDS;
+		snprintf(res->message, sizeof(res->message), "process limit reached");
+		return;
+	}
 	if (u.scratch_full) {
 		res->verdict = V_OUTPUT;
 		snprintf(res->message, sizeof(res->message), "scratch space full");
@@ -249,7 +256,7 @@ int run_main(const struct options *o)
 	memset(&res, 0, sizeof(res));
 	r.opt = o;
 	r.report_fd = -1;
-	r.arena.fd = -1;
+	r.landlock_fd = -1;
 	r.t0 = now_monotonic();
 
 	if ((e = systab_init()) < 0)
@@ -265,6 +272,8 @@ int run_main(const struct options *o)
 	r.set = *policy_settings(r.policy);
 	settings_merge(&r.set, &o->cli);
 	r.audit_mode = r.set.mode == MODE_AUDIT;
+	/* --profile audit changes nothing the program can observe beyond what was asked */
+	r.set.plain = r.profile && strcmp(r.profile, "audit") == 0 && o->n_policy == 0;
 
 	if ((e = limits_create(&r.limits, &r.set, why, sizeof(why))) < 0) {
 		warnx_("%s", why[0] ? why : strerror(-e));
@@ -282,8 +291,9 @@ int run_main(const struct options *o)
 			goto out_limits;
 		}
 	}
-	if ((e = arena_init(&r.arena)) < 0) {
-		warnx_("cannot create the argument arena: %s", strerror(-e));
+	r.mseal = arena_probe_mseal();
+	if (!(r.boot_arena = arena_new_local())) {
+		warnx_("cannot create the argument arena: %s", strerror(errno));
 		goto out_limits;
 	}
 	if ((e = audit_open(&r.audit, o->audit_path, r.t0)) < 0) {
@@ -291,11 +301,20 @@ int run_main(const struct options *o)
 		goto out_arena;
 	}
 
+	if (!o->no_backstops && !r.audit_mode) {
+		/* the kernel's own wall behind the tracer, when it has Landlock */
+		e = landlock_build(r.policy, &r.landlock_abi);
+		if (e >= 0)
+			r.landlock_fd = e;
+		else if (e != -EOPNOTSUPP)
+			warnx_("Landlock backstop not used: %s", strerror(-e));
+	}
+	res.landlock_abi = r.landlock_abi;
 	policy_sha256(r.policy, res.policy_sha256);
 	res.cgroup = limits_backend_name(r.limits);
 	res.privileged = geteuid() == 0;
-	res.mseal = r.arena.mseal;
-	if (limits_scratch_dir(r.limits))
+	res.mseal = r.mseal;
+	if (limits_namespaces(r.limits) & CLONE_NEWNS)
 		res.namespaces[res.n_namespaces++] = "mnt";
 	if (o->net == NET_NONE || o->net == NET_LOOPBACK)
 		res.namespaces[res.n_namespaces++] = "net";
@@ -335,14 +354,18 @@ out_result:
 		warnx_("%s", res.message);
 out_arena:
 	audit_close(r.audit);
-	arena_destroy(&r.arena);
+	/* after the tracees: they hold references */
 out_limits:
 	limits_destroy(r.limits);
 out_policy:
 	free(envp);
 	tracee_free_all(&r);
+	if (r.boot_arena)
+		arena_unref(r.boot_arena);
 	policy_free(r.policy);
 	if (r.report_fd >= 0)
 		close(r.report_fd);
+	if (r.landlock_fd >= 0)
+		close(r.landlock_fd);
 	return status;
 }

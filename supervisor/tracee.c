@@ -67,8 +67,7 @@ void tracee_del(struct run *r, struct tracee *t)
 	for (; *pp; pp = &(*pp)->hnext) {
 		if (*pp == t) {
 			*pp = t->hnext;
-			if (t->slot >= 0)
-				arena_slot_put(&r->arena, t->slot);
+			tracee_drop_arena(t);
 			free(t);
 			r->ntracees--;
 			return;
@@ -114,6 +113,7 @@ void tracee_free_all(struct run *r)
 		struct tracee *t = r->htab[i], *next;
 		for (; t; t = next) {
 			next = t->hnext;
+			tracee_drop_arena(t);
 			free(t);
 		}
 	}

@@ -28,11 +28,9 @@ struct limits;
 #define ARENA_SIZE ((size_t)ARENA_SLOT_SIZE * ARENA_SLOTS)
 
 struct arena {
-	int fd;         /* the sealed memfd (tracer side, read-write mapping below) */
-	char *map;      /* tracer's mapping */
+	unsigned refs;  /* tasks whose address space maps it (fork shares, exec replaces) */
+	char *map;      /* the tracer's read-write mapping */
 	uint32_t used[ARENA_SLOTS / 32];
-	bool mseal;     /* the kernel has mseal(): tracee mappings cannot be changed */
-	pid_t self;     /* tracer pid, for /proc/<self>/fd/<fd> */
 };
 
 /* ---- per task ----------------------------------------------------------------------- */
@@ -58,7 +56,8 @@ struct tracee {
 
 	bool in_exec;             /* an allowed execve is in flight */
 	bool need_arena;          /* freshly exec'd: map the arena at the next exit stop */
-	uint64_t arena_base;      /* where the arena is mapped in this task's mm (0: none) */
+	struct arena *arena;      /* the arena of this task's address space (NULL: none) */
+	uint64_t arena_base;      /* where it is mapped in this task's mm */
 	int pending_sig;          /* signal to deliver at the next resume (seen during inject) */
 	bool seen_first_stop;     /* auto-attach stop arrived */
 	bool known_parent;        /* the parent's fork/clone event was seen (tgid, arena) */
@@ -91,7 +90,8 @@ struct run {
 	bool audit_mode;
 	struct audit *audit;
 	struct limits *limits;
-	struct arena arena;
+	struct arena *boot_arena; /* inherited by the first process until its exec */
+	bool mseal;              /* the kernel has mseal(): arenas cannot be unmapped */
 	char cwd[PATH_MAX];      /* the program's initial working directory */
 	const char *profile;     /* name of the built-in profile in use, or NULL */
 
@@ -115,6 +115,8 @@ struct run {
 	bool killing;
 	bool internal_error;
 	int report_fd;           /* launch's report pipe: setup or exec failure of the child */
+	int landlock_fd;         /* Landlock ruleset to enforce in the child, -1 none */
+	int landlock_abi;        /* its ABI, 0 when no Landlock backstop */
 	unsigned long seccomp_stops_total;
 };
 
@@ -135,16 +137,21 @@ int mem_read_str(pid_t tid, uint64_t addr, char *buf, size_t size, size_t *len);
 int mem_poke(pid_t tid, uint64_t addr, const void *buf, size_t len);
 
 /* arena.c */
-int arena_init(struct arena *a);
-void arena_destroy(struct arena *a);
+bool arena_probe_mseal(void);
+/* An arena mapped only in the tracer (inherited by a child forked afterwards). */
+struct arena *arena_new_local(void);
+struct arena *arena_ref(struct arena *a);
+void arena_unref(struct arena *a);
 int arena_slot_get(struct arena *a);
 void arena_slot_put(struct arena *a, int slot);
 char *arena_slot_ptr(struct arena *a, int slot);
 uint64_t arena_tracee_addr(const struct tracee *t, int slot);
-/* Map the arena read-only into a freshly exec'd tracee stopped at a syscall-exit stop. */
+/* Give a freshly exec'd tracee (stopped at the execve's exit stop) its own arena. */
 int arena_map_into(struct run *r, struct tracee *t);
 /* Does [addr, addr+len) touch this tracee's arena mapping? */
 bool arena_overlaps(const struct tracee *t, uint64_t addr, uint64_t len);
+/* Forget a task's slot and arena. */
+void tracee_drop_arena(struct tracee *t);
 
 /* resolve.c */
 struct resolved {

@@ -533,6 +533,15 @@ static void child_affinity(struct limits *l, int wfd, long unused)
 	put(wfd, &n, sizeof(n));
 }
 
+static void child_setup_affinity(struct limits *l, int wfd, long unused)
+{
+	int n = limits_child_setup(l);
+	if (n < 0)
+		put(wfd, &n, sizeof(n));
+	else
+		child_affinity(l, wfd, unused);
+}
+
 /* limits_child_setup, then report the rlimits and the working directory. */
 struct setup_report {
 	int setup;
@@ -790,14 +799,27 @@ static void test_none_fallback(void **state)
 	int rfd;
 	char ok;
 
-	s.set[LIM_MEMORY] = s.set[LIM_PIDS] = true;
+	s.set[LIM_MEMORY] = s.set[LIM_PIDS] = s.set[LIM_CPUS] = true;
 	s.memory = 16 << 20;
 	s.pids = 1;
+	snprintf(s.cpus, sizeof(s.cpus), "0");
 	l = make("none", &s);
 	assert_string_equal(limits_backend_name(l), "none");
 	assert_non_null(limits_notice(l));
 	assert_non_null(strstr(limits_notice(l), "--memory"));
 	assert_non_null(strstr(limits_notice(l), "--pids"));
+	assert_non_null(strstr(limits_notice(l), "--cpus"));
+	assert_int_equal(limits_namespaces(l), 0);
+
+	/* --cpus without a cpuset: the child's affinity */
+	{
+		int ncpu;
+		pid = spawn(l, child_setup_affinity, 0, &rfd);
+		assert_true(get(rfd, &ncpu, sizeof(ncpu)));
+		assert_int_equal(ncpu, 1);
+		reap(pid);
+		close(rfd);
+	}
 
 	/* 64 MB and two threads: over both limits */
 	pid = spawn(l, child_hog_thread, 64l << 20, &rfd);
@@ -838,6 +860,7 @@ static void test_scratch_and_rlimits(void **state)
 	s.nofile = 32;
 	l = make("none", &s);
 	assert_non_null(limits_scratch_dir(l));
+	assert_int_equal(limits_namespaces(l), limits_notice(l) ? 0 : CLONE_NEWNS);
 	snprintf(dir, sizeof(dir), "%s", limits_scratch_dir(l));
 
 	pid = spawn(l, child_setup, 2l << 20, &rfd);

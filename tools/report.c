@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,8 +275,8 @@ struct proc {
 struct sysc {
 	uint64_t hash;
 	const struct rstr *name;
-	uint8_t classes;  /* 1 << TC_* of its path argument, from the syscall table */
-	bool open_flags;  /* the classes come from the open flags */
+	uint8_t classes[2]; /* 1 << TC_* of its first two path arguments, from the syscall table */
+	bool open_flags;    /* the first one's classes come from the open flags */
 	bool net;         /* an addr argument is a destination (bind: a local address) */
 	uint64_t count, deny, kill, rewrite;
 };
@@ -585,20 +586,22 @@ static void sysc_classify(struct sysc *sc)
 		return;
 	if (row->cls == SC_NET || row->cls == SC_SENDTO)
 		sc->net = true;
-	for (unsigned i = 0; i < row->nargs && i < ARRAY_SIZE(row->arg); i++) {
+	/* the trail's path and resolved are the first path argument, path2 and resolved2 the
+	 * second */
+	for (unsigned i = 0, k = 0; i < row->nargs && i < ARRAY_SIZE(row->arg) && k < 2; i++) {
 		unsigned acc = row->arg[i].acc;
 
 		if (row->arg[i].kind != A_PATH)
 			continue;
 		if (acc & ACC_OPEN)
-			sc->open_flags = true;
+			sc->open_flags = k == 0;
 		if (acc & ACC_R)
-			sc->classes |= 1u << TC_READ;
+			sc->classes[k] |= 1u << TC_READ;
 		if (acc & ACC_W)
-			sc->classes |= 1u << TC_WRITE;
+			sc->classes[k] |= 1u << TC_WRITE;
 		if (acc & ACC_X)
-			sc->classes |= 1u << TC_EXEC;
-		break; /* the trail's path and resolved are the first path argument */
+			sc->classes[k] |= 1u << TC_EXEC;
+		k++;
 	}
 }
 
@@ -784,7 +787,7 @@ struct ev {
 	const struct jv *args, *child, *thread, *path, *argv, *exit_code, *signal;
 	const struct jv *cwd, *policy_sha256, *mode, *version;
 	/* in args */
-	const struct jv *a_path, *a_resolved, *a_flags, *a_addr;
+	const struct jv *a_path, *a_resolved, *a_path2, *a_resolved2, *a_flags, *a_access, *a_addr;
 };
 
 #define EVKEY(name, member, t) { name, sizeof(name) - 1, offsetof(struct ev, member), t }
@@ -804,7 +807,7 @@ static const struct ev_key ev_keys[] = {
 	EVKEY("syscall", syscall, JV_STRING),
 	EVKEY("decision", decision, JV_STRING),
 	EVKEY("action", action, JV_STRING),
-	EVKEY("errno", err, JV_STRING),
+	EVKEY("errno", err, -1), /* a name, or a number the supervisor has no name for */
 	EVKEY("rule", rule, JV_STRING),
 	EVKEY("args", args, JV_OBJECT),
 	EVKEY("child", child, JV_NUMBER),
@@ -822,7 +825,10 @@ static const struct ev_key ev_keys[] = {
 static const struct ev_key arg_keys[] = {
 	EVKEY("path", a_path, JV_STRING),
 	EVKEY("resolved", a_resolved, JV_STRING),
+	EVKEY("path2", a_path2, JV_STRING),
+	EVKEY("resolved2", a_resolved2, JV_STRING),
 	EVKEY("flags", a_flags, -1),
+	EVKEY("access", a_access, JV_STRING),
 	EVKEY("addr", a_addr, JV_STRING),
 };
 
@@ -868,7 +874,9 @@ static void fields_pick(struct run *r, const struct jsonl *p, const struct jv *o
 	f->n = 0;
 	for (const struct jv *k = jv_first(obj); k && f->n < REPORT_FIELDS; k = jv_after(p, obj, k + 1)) {
 		const struct jv *v = k + 1;
-		bool skip = v->type == JV_ARRAY || v->type == JV_OBJECT;
+		/* a cut number would not be a number any more */
+		bool skip = v->type == JV_ARRAY || v->type == JV_OBJECT || memchr(k->s, 0, k->len) ||
+			    (v->type == JV_NUMBER && v->len > REPORT_STR_MAX);
 		struct field *fl = &f->f[f->n];
 
 		for (size_t i = 0; i < ARRAY_SIZE(common) && !skip; i++)
@@ -884,8 +892,8 @@ static void fields_pick(struct run *r, const struct jsonl *p, const struct jv *o
 	}
 }
 
-/* Does an open flags value (a "O_A|O_B" string or a list of names) name flag? */
-static bool flags_have(const struct jsonl *p, const struct jv *flags, const char *flag)
+/* Does a list of names (a string with names separated by sep, or an array) hold name? */
+static bool list_has(const struct jsonl *p, const struct jv *flags, char sep, const char *flag)
 {
 	size_t n = strlen(flag);
 
@@ -898,7 +906,7 @@ static bool flags_have(const struct jsonl *p, const struct jv *flags, const char
 	if (flags->type != JV_STRING)
 		return false;
 	for (const char *s = flags->s, *end = flags->s + flags->len; s < end;) {
-		const char *bar = memchr(s, '|', (size_t)(end - s));
+		const char *bar = memchr(s, sep, (size_t)(end - s));
 		size_t len = (size_t)((bar ? bar : end) - s);
 
 		if (len == n && memcmp(s, flag, n) == 0)
@@ -908,12 +916,29 @@ static bool flags_have(const struct jsonl *p, const struct jv *flags, const char
 	return false;
 }
 
-/* Classes of an open: O_WRONLY writes, O_RDWR reads and writes, creating or truncating
- * writes, anything else reads. */
-static unsigned open_classes(const struct jsonl *p, const struct jv *flags)
+static bool flags_have(const struct jsonl *p, const struct jv *flags, const char *flag)
 {
-	unsigned c;
+	return list_has(p, flags, '|', flag);
+}
 
+/*
+ * Classes of an open: the access the supervisor judged ("read", "write", "read,write"),
+ * else from the flags: O_WRONLY writes, O_RDWR reads and writes, creating or truncating
+ * writes, anything else reads.
+ */
+static unsigned open_classes(const struct jsonl *p, const struct jv *access,
+			     const struct jv *flags)
+{
+	unsigned c = 0;
+
+	if (access) {
+		if (list_has(p, access, ',', "read"))
+			c |= 1u << TC_READ;
+		if (list_has(p, access, ',', "write"))
+			c |= 1u << TC_WRITE;
+		if (c)
+			return c;
+	}
 	if (!flags)
 		return 1u << TC_READ;
 	if (flags_have(p, flags, "O_WRONLY"))
@@ -928,20 +953,35 @@ static unsigned open_classes(const struct jsonl *p, const struct jv *flags)
 	return c;
 }
 
+/* Count a path argument under each of its classes. */
+static void path_add(struct run *r, const struct jv *path, unsigned classes, bool denied)
+{
+	if (!path)
+		return;
+	if (classes & (1u << TC_READ))
+		target_add(r, TC_READ, path, 1, denied);
+	if (classes & (1u << TC_WRITE))
+		target_add(r, TC_WRITE, path, 1, denied);
+	/* executions are counted by exec events; a refused one only here */
+	if ((classes & (1u << TC_EXEC)) && denied)
+		target_add(r, TC_EXEC, path, 0, 1);
+}
+
 static void on_syscall(struct run *r, const struct jsonl *p, struct ev *ev, int32_t pid,
 		       double ts)
 {
 	unsigned decision = decision_of(ev->decision), action = decision_of(ev->action);
 	bool denied = decision == DEC_DENY || decision == DEC_KILL;
-	const struct jv *path, *target;
+	const struct jv *path, *path2, *target, *err;
 	struct sysc *sc = ev->syscall ? sysc_get(r, ev->syscall) : NULL;
 	int32_t n = pid ? proc_get(r, pid, ts) : -1;
-	unsigned classes = 0;
 
 	if (ev->args)
 		ev_pick(p, ev->args, arg_keys, ARRAY_SIZE(arg_keys), ev);
 	path = ev->a_resolved ? ev->a_resolved : ev->a_path;
+	path2 = ev->a_resolved2 ? ev->a_resolved2 : ev->a_path2;
 	target = path ? path : ev->a_addr;
+	err = ev->err && (ev->err->type == JV_STRING || ev->err->type == JV_NUMBER) ? ev->err : NULL;
 
 	r->syscalls++;
 	r->denied += denied;
@@ -957,71 +997,97 @@ static void on_syscall(struct run *r, const struct jsonl *p, struct ev *ev, int3
 		sc->deny += decision == DEC_DENY;
 		sc->kill += decision == DEC_KILL;
 		sc->rewrite += action == DEC_REWRITE;
-		classes = sc->open_flags ? open_classes(p, ev->a_flags) : sc->classes;
+		path_add(r, path,
+			 sc->open_flags ? open_classes(p, ev->a_access, ev->a_flags) : sc->classes[0],
+			 denied);
+		path_add(r, path2, sc->classes[1], denied);
 		if (sc->net && ev->a_addr)
 			target_add(r, jv_is(ev->syscall, "bind") ? TC_BIND : TC_CONNECT, ev->a_addr,
 				   1, denied);
 	}
-	if (path) {
-		if (classes & (1u << TC_READ))
-			target_add(r, TC_READ, path, 1, denied);
-		if (classes & (1u << TC_WRITE))
-			target_add(r, TC_WRITE, path, 1, denied);
-		/* executions are counted by exec events; a refused one only here */
-		if ((classes & (1u << TC_EXEC)) && denied)
-			target_add(r, TC_EXEC, path, 0, 1);
-	}
 	if (denied) {
-		const struct jv *key[4] = { ev->syscall, target, ev->rule, ev->err };
+		const struct jv *key[4] = { ev->syscall, target, ev->rule, err };
 
 		denial_add(r, key, decision, action, pid, ts);
 	}
 }
 
+/* A line of at most REPORT_ARGS_MAX bytes; what does not fit is cut. */
+struct line_buf {
+	char b[REPORT_ARGS_MAX];
+	size_t n;
+	bool cut;
+};
+
+static void lb_put(struct line_buf *lb, const char *s, size_t n)
+{
+	if (lb->cut)
+		return;
+	if (n > sizeof(lb->b) - lb->n) {
+		n = sizeof(lb->b) - lb->n;
+		lb->cut = true;
+	}
+	memcpy(lb->b + lb->n, s, n);
+	lb->n += n;
+}
+
+/* Length of the UTF-8 sequence a lead byte starts (the text is valid UTF-8). */
+static size_t lead_len(unsigned char c)
+{
+	return c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/* Can s[0..n) be shown as a shell word without quotes? */
+static bool shell_plain(const char *s, size_t n)
+{
+	static const char plain_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					  "0123456789_@%+=:,./-";
+
+	for (size_t i = 0; i < n; i++)
+		if (!s[i] || !strchr(plain_chars, s[i]))
+			return false;
+	return n > 0;
+}
+
+/* s[0..n) as one shell word: plain, or in single quotes with ' written as '\''. */
+static void lb_put_word(struct line_buf *lb, const char *s, size_t n)
+{
+	size_t from = 0;
+
+	if (shell_plain(s, n)) {
+		lb_put(lb, s, n);
+		return;
+	}
+	lb_put(lb, "'", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\'')
+			continue;
+		lb_put(lb, s + from, i - from);
+		lb_put(lb, "'\\''", 4);
+		from = i + 1;
+	}
+	lb_put(lb, s + from, n - from);
+	lb_put(lb, "'", 1);
+}
+
 /* argv[1..] as one shell-quoted line, cut at REPORT_ARGS_MAX bytes. */
 static const struct rstr *args_line(struct run *r, const struct jsonl *p, const struct jv *argv)
 {
-	char buf[REPORT_ARGS_MAX + 8];
-	size_t n = 0;
-	bool cut = false;
+	struct line_buf lb = { .n = 0 };
 	const struct jv *a = jv_first(argv);
+	size_t keep = 0;
 
-	for (a = a ? jv_after(p, argv, a) : NULL; a && !cut; a = jv_after(p, argv, a)) {
-		bool plain = a->type == JV_STRING && a->len > 0;
-		char tmp[8];
-
+	for (a = a ? jv_after(p, argv, a) : NULL; a && !lb.cut; a = jv_after(p, argv, a)) {
 		if (a->type != JV_STRING)
 			continue;
-		for (size_t i = 0; i < a->len && plain; i++)
-			plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				       "0123456789_@%+=:,./-",
-				       a->s[i]) &&
-				a->s[i];
-		if (n && n < REPORT_ARGS_MAX)
-			buf[n++] = ' ';
-		if (!plain && n < REPORT_ARGS_MAX)
-			buf[n++] = '\'';
-		for (size_t i = 0; i < a->len; i++) {
-			const char *piece = tmp;
-			size_t len = 1;
-
-			if (a->s[i] == '\'' && !plain)
-				piece = "'\\''", len = 4;
-			else
-				tmp[0] = a->s[i];
-			if (n + len > REPORT_ARGS_MAX) {
-				cut = true;
-				break;
-			}
-			memcpy(buf + n, piece, len);
-			n += len;
-		}
-		if (!plain && !cut && n < REPORT_ARGS_MAX)
-			buf[n++] = '\'';
-		cut = cut || n >= REPORT_ARGS_MAX;
+		if (lb.n)
+			lb_put(&lb, " ", 1);
+		lb_put_word(&lb, a->s, a->len);
 	}
-	n = utf8_prefix(buf, n, n);
-	return pool_str(&r->pool, buf, n, cut);
+	/* a cut may split the last character: keep whole ones */
+	while (keep < lb.n && keep + lead_len((unsigned char)lb.b[keep]) <= lb.n)
+		keep += lead_len((unsigned char)lb.b[keep]);
+	return pool_str(&r->pool, lb.b, keep, lb.cut);
 }
 
 static void on_exec(struct run *r, const struct jsonl *p, const struct ev *ev, int32_t pid,
@@ -1123,10 +1189,12 @@ static int run_event(struct run *r, const struct jsonl *p, const struct jv *root
 		break;
 	case EV_EXIT: {
 		long long v;
-		int32_t n;
+		int32_t n = -1;
 
 		/* a thread's exit is not the process's */
-		if (!pid || (tid && tid != pid) || (n = proc_get(r, pid, ts)) < 0)
+		if (pid && (!tid || tid == pid) && !(ev.thread && ev.thread->type == JV_TRUE))
+			n = proc_get(r, pid, ts);
+		if (n < 0)
 			break;
 		if (ev.signal && jv_int(ev.signal, &v) == 0 && v >= 0 && v <= INT32_MAX) {
 			r->procs[n].state = PROC_SIGNALED;
@@ -1257,6 +1325,7 @@ struct view {
 		int32_t node;
 		uint32_t depth;
 	} *tree;             /* processes, depth first */
+	uint32_t ntree;
 };
 
 static int cmp_u64_desc(uint64_t a, uint64_t b)
@@ -1280,13 +1349,25 @@ static int cmp_sysc(const void *x, const void *y, void *arg)
 	return c ? c : cmp_rstr(a->name, b->name);
 }
 
+/* Calls on a target; for a program, executions and refused attempts. */
+static uint64_t target_weight(const struct target *t)
+{
+	return t->cls == TC_EXEC ? t->count + t->denied : t->count;
+}
+
+static int cmp_target_ent(const struct target *a, const struct target *b)
+{
+	int c = cmp_u64_desc(target_weight(a), target_weight(b));
+
+	if (!c)
+		c = cmp_u64_desc(a->denied, b->denied);
+	return c ? c : cmp_rstr(a->name, b->name);
+}
+
 static int cmp_target(const void *x, const void *y, void *arg)
 {
-	const struct target *a = &((const struct target *)arg)[*(const uint32_t *)x];
-	const struct target *b = &((const struct target *)arg)[*(const uint32_t *)y];
-	int c = cmp_u64_desc(a->count + a->denied, b->count + b->denied);
-
-	return c ? c : cmp_rstr(a->name, b->name);
+	return cmp_target_ent(&((const struct target *)arg)[*(const uint32_t *)x],
+			      &((const struct target *)arg)[*(const uint32_t *)y]);
 }
 
 static void view_build(struct view *v, const struct run *r)
@@ -1331,6 +1412,7 @@ static void view_build(struct view *v, const struct run *r)
 			node = r->procs[node].next;
 		}
 	}
+	v->ntree = n;
 }
 
 static void view_free(struct view *v)
@@ -1382,11 +1464,7 @@ static int cmp_delta(const void *x, const void *y)
 
 static int cmp_target_ptr(const void *x, const void *y)
 {
-	const struct target *a = *(const struct target *const *)x;
-	const struct target *b = *(const struct target *const *)y;
-	int c = cmp_u64_desc(a->count + a->denied, b->count + b->denied);
-
-	return c ? c : cmp_rstr(a->name, b->name);
+	return cmp_target_ent(*(const struct target *const *)x, *(const struct target *const *)y);
 }
 
 static void diff_build(struct diff *d, const struct run *base, const struct run *now)
@@ -1520,9 +1598,13 @@ static void put_fields(FILE *f, const struct fields *fl, bool html)
 			fputc(' ', f);
 		put_rstr(f, x->key, html);
 		fputc('=', f);
-		if (x->val)
+		if (x->type == JV_STRING && (!x->val->len || memchr(x->val->s, ' ', x->val->len))) {
+			fputs(html ? "&quot;" : "\"", f);
 			put_rstr(f, x->val, html);
-		else
+			fputs(html ? "&quot;" : "\"", f);
+		} else if (x->val) {
+			put_rstr(f, x->val, html);
+		} else
 			fputs(x->type == JV_TRUE ? "true" : x->type == JV_FALSE ? "false" : "null", f);
 	}
 }
@@ -1557,9 +1639,27 @@ static void put_status(FILE *f, const struct proc *p)
 static void put_program(FILE *f, const struct run *r, bool html)
 {
 	for (unsigned i = 0; i < r->nargv; i++) {
+		const struct rstr *a = r->argv[i];
+		size_t from = 0;
+
 		if (i)
 			fputc(' ', f);
-		put_rstr(f, r->argv[i], html);
+		if (shell_plain(a->s, a->len)) {
+			put_rstr(f, a, html);
+			continue;
+		}
+		fputs(html ? "&#39;" : "'", f);
+		for (size_t k = 0; k < a->len; k++) {
+			if (a->s[k] != '\'')
+				continue;
+			put_safe(f, a->s + from, k - from, html);
+			fputs(html ? "&#39;\\&#39;&#39;" : "'\\''", f);
+			from = k + 1;
+		}
+		put_safe(f, a->s + from, a->len - from, html);
+		fputs(html ? "&#39;" : "'", f);
+		if (a->cut)
+			fputs("...", f);
 	}
 	if (r->argc > r->nargv)
 		fprintf(f, " ... (%" PRIu64 " arguments)", r->argc);
@@ -1630,7 +1730,7 @@ static void text_header(FILE *f, const struct run *r)
 static void text_tree(FILE *f, const struct run *r, const struct view *v)
 {
 	fprintf(f, "\nProcess tree\n");
-	for (uint32_t i = 0; i < r->nprocs; i++) {
+	for (uint32_t i = 0; i < v->ntree; i++) {
 		const struct proc *p = &r->procs[v->tree[i].node];
 		uint32_t depth = v->tree[i].depth;
 
@@ -1703,20 +1803,22 @@ static void text_denial(FILE *f, const struct denial *d, const char *mark)
 {
 	fprintf(f, "%s%8" PRIu64 " %12.6f %8d  ", mark, d->count, d->first_ts, d->pid);
 	put_col(f, d->syscall, 16);
-	put_col(f, d->err ? d->err : NULL, 12);
-	put_col(f, d->rule, 24);
+	put_col(f, d->err, 8);
 	put_rstr(f, d->target, false);
+	fputs("  [", f);
 	if (d->decision == DEC_KILL)
-		fputs("  (kill)", f);
+		fputs("kill, ", f);
 	if (d->action == DEC_ALLOW || d->action == DEC_REWRITE)
-		fputs("  (audit: allowed)", f);
-	fputc('\n', f);
+		fputs("audit: allowed, ", f);
+	fputs("rule ", f);
+	put_rstr(f, d->rule, false);
+	fputs("]\n", f);
 }
 
 static void text_denial_head(FILE *f, const char *mark)
 {
-	fprintf(f, "%s%8s %12s %8s  %-16s%-12s%-24s%s\n", mark, "COUNT", "FIRST-TS", "PID",
-		"SYSCALL", "ERRNO", "RULE", "TARGET");
+	fprintf(f, "%s%8s %12s %8s  %-16s%-8s%s\n", mark, "COUNT", "FIRST-TS", "PID", "SYSCALL",
+		"ERRNO", "TARGET [RULE]");
 }
 
 static void text_denials(FILE *f, const struct run *r)
@@ -1807,7 +1909,7 @@ static void text_diff(FILE *f, const struct diff *d)
 			for (uint32_t i = 0; i < n; i++) {
 				const struct target *t = d->only[c][side][i];
 
-				fprintf(f, "  %c %8" PRIu64 "  ", side ? '+' : '-', t->count + t->denied);
+				fprintf(f, "  %c %8" PRIu64 "  ", side ? '+' : '-', target_weight(t));
 				put_rstr(f, t->name, false);
 				if (t->denied)
 					fprintf(f, "  (%" PRIu64 " denied)", t->denied);
@@ -1938,7 +2040,7 @@ static void json_tree(struct jbuf *jb, FILE *f, const struct run *r, const struc
 {
 	jb_key(jb, "tree");
 	jb_arr_begin(jb);
-	for (uint32_t i = 0; i < r->nprocs; i++) {
+	for (uint32_t i = 0; i < v->ntree; i++) {
 		const struct proc *p = &r->procs[v->tree[i].node];
 
 		jb_obj_begin(jb);
@@ -2353,7 +2455,7 @@ static void html_tree(FILE *f, const struct run *r, const struct view *v)
 	int64_t cur = -1;
 
 	fputs("<h2>Process tree</h2>\n", f);
-	for (uint32_t i = 0; i < r->nprocs; i++) {
+	for (uint32_t i = 0; i < v->ntree; i++) {
 		const struct proc *p = &r->procs[v->tree[i].node];
 		int64_t d = v->tree[i].depth < TREE_MAX_INDENT ? v->tree[i].depth : TREE_MAX_INDENT;
 
@@ -2583,10 +2685,16 @@ static void usage(FILE *f)
 	      f);
 }
 
-static int bad_usage(const char *fmt, const char *arg)
+static int bad_usage(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+static int bad_usage(const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
 	fputs("sysward: report: ", stderr);
-	fprintf(stderr, fmt, arg);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs(" (usage: sysward report [--json] [--html OUT] [--diff OTHER.jsonl] AUDIT.jsonl)\n",
 	      stderr);
 	return -EINVAL;
@@ -2643,9 +2751,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	if (err)
 		return err;
 	if (!o->trail)
-		return bad_usage("%s", "no audit trail given");
+		return bad_usage("no audit trail given");
 	if (o->diff && strcmp(o->diff, "-") == 0 && strcmp(o->trail, "-") == 0)
-		return bad_usage("%s", "only one trail can be read from standard input");
+		return bad_usage("only one trail can be read from standard input");
 	return 0;
 }
 
@@ -2681,8 +2789,12 @@ int report_main(int argc, char **argv)
 	int status = 0, r = parse_args(argc, argv, &o);
 	int nruns = 1;
 
-	if (r)
-		return r > 0 ? (usage(stdout), 0) : EXIT_SYSWARD_FAILED;
+	if (r > 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (r < 0)
+		return EXIT_SYSWARD_FAILED;
 	if (jsonl_init(&parser, REPORT_MAX_LINE, REPORT_MAX_DEPTH, REPORT_MAX_VALUES) < 0)
 		return EXIT_SYSWARD_FAILED;
 

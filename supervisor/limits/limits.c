@@ -293,7 +293,7 @@ int limits_child_setup(struct limits *l)
 	r = scr_child(&l->scr);
 	if (r < 0)
 		return r;
-	if (setrlimit(RLIMIT_CORE, &rl) < 0)
+	if (!s->plain && setrlimit(RLIMIT_CORE, &rl) < 0)
 		return -errno;
 	if (s->set[LIM_FSIZE])
 		fsize = (rlim_t)s->fsize;

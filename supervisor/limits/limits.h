@@ -20,8 +20,9 @@
  * above; every cgroup created is removed by limits_destroy().
  *
  * Calling order (tracer):
- *   limits_create -> fork -> [child: limits_child_setup, exec] -> limits_add_pid(child)
- *   -> loop { limits_sample every 20-50 ms; limits_task_exit at each PTRACE_EVENT_EXIT }
+ *   limits_create -> fork -> child: limits_child_setup, stops itself -> limits_add_pid(child)
+ *   -> child execs -> loop { limits_sample every 20-50 ms; limits_task_exit at each
+ *   PTRACE_EVENT_EXIT }
  *   -> limits_kill_all -> keep resuming exit stops and reaping until no tracee is left
  *   -> limits_sample (final) -> limits_destroy.
  * limits_kill_all() never waits for the tree to die: a SIGKILLed tracee still stops at
@@ -115,7 +116,7 @@ void limits_destroy(struct limits *l);
 enum limits_backend limits_backend(const struct limits *l);
 /* "v1" "v2" "none" (result record environment.cgroup) */
 const char *limits_backend_name(const struct limits *l);
-/* One line for stderr about degraded enforcement, or NULL. */
+/* One line for stderr about degraded enforcement (no "sysward: " prefix), or NULL. */
 const char *limits_notice(const struct limits *l);
 
 #endif

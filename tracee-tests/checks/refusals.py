@@ -31,8 +31,6 @@ def main():
     if run.result:
         c.check(run.result.get("processes") == 3,
                 f"result processes {run.result.get('processes')}, want 3")
-        c.check(run.result.get("denied_syscalls", 0) >= 1,
-                f"result denied_syscalls {run.result.get('denied_syscalls')}, want >= 1")
     c.done()
 
 
