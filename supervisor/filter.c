@@ -18,6 +18,9 @@
 #include "supervisor/tracer.h"
 #include "supervisor/util.h"
 
+/* compare the low 32 bits: the kernel truncates int arguments */
+#define M32 0xffffffffULL
+
 #ifndef CLONE_UNTRACED
 #define CLONE_UNTRACED 0x00800000
 #endif
@@ -27,7 +30,6 @@
 
 static int add_class_rules(scmp_filter_ctx ctx, struct run *r, const struct sc_row *row, int nr)
 {
-	const uint64_t m32 = 0xffffffffu;
 	int e = 0;
 
 	switch ((enum sc_class)row->cls) {
@@ -49,24 +51,36 @@ static int add_class_rules(scmp_filter_ctx ctx, struct run *r, const struct sc_r
 					     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, 0));
 		return e;
 	case SC_IOCTL:
-		/* compared at the kernel's width: (1 << 32) | TIOCSTI is TIOCSTI */
+		/* the refusals compare the low 32 bits only, as the kernel reads the argument:
+		 * (1 << 32) | TIOCSTI is TIOCSTI.  libseccomp drops conditional rules beside an
+		 * unconditional one, so the rest is split in 64-bit ranges placed after the
+		 * refusals in its decision tree (see `seccomp_export_pfc`): below and above run
+		 * natively, the few requests between are judged by the tracer */
+		e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, M32, TIOCSTI));
+		if (!e)
+			e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+					     SCMP_A1(SCMP_CMP_MASKED_EQ, M32, TIOCLINUX));
+		if (!e)
+			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_LT, TIOCSTI));
+		if (!e)
+			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_GT, TIOCLINUX));
+		return e;
+	case SC_PRCTL:
+		/* the same shape: PR_SET_DUMPABLE (4) < PR_SET_SECCOMP (22) < PR_SET_MM (35) */
 		e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, m32, TIOCSTI));
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, M32, PR_SET_DUMPABLE));
 		if (!e)
 			e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
-					     SCMP_A1(SCMP_CMP_MASKED_EQ, m32, TIOCLINUX));
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, M32, PR_SET_SECCOMP));
 		if (!e)
-			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-		return e;
-	case SC_PRCTL: {
-		static const int refused[] = { PR_SET_SECCOMP, PR_SET_MM, PR_SET_DUMPABLE };
-		for (size_t i = 0; i < ARRAY_SIZE(refused) && !e; i++)
 			e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
-					     SCMP_A0(SCMP_CMP_MASKED_EQ, m32, (uint64_t)refused[i]));
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, M32, PR_SET_MM));
 		if (!e)
-			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					     SCMP_A0(SCMP_CMP_LT, PR_SET_DUMPABLE));
+		if (!e)
+			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_GT, PR_SET_MM));
 		return e;
-	}
 	case SC_SENDTO:
 		/* no destination: the connected peer, nothing to judge */
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A4(SCMP_CMP_EQ, 0));

@@ -873,8 +873,9 @@ void judge_seccomp_stop(struct run *r, struct tracee *t)
 		break;
 	}
 	default:
-		/* allow/clone/ioctl/prctl rows reach the tracer only through a syscall rule */
-		request_syscall_only(&c);
+		/* allow/clone/ioctl/prctl rows: the filter sends the harmless remainder of
+		 * ioctl/prctl here, and any row with a syscall rule; only such rules refuse */
+		call_rules_only(&c);
 		break;
 	}
 	if (!c.decided)

@@ -228,6 +228,7 @@ static void finish(struct run *r, struct result *res)
 		res->verdict = V_NONZERO_EXIT;
 		snprintf(res->message, sizeof(res->message), "cannot execute %s: %s",
 			 r->opt->argv[0], strerror(fail));
+		warnx_("%s", res->message);
 		return;
 	}
 	if (res->signal) {

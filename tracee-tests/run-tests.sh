@@ -168,8 +168,8 @@ for line in "${rows[@]}"; do
 		echo "#   command: $(cat "$dir/cmd" 2>/dev/null || echo "(driver) $path $args")"
 		for f in stderr $(for c in "${list[@]}"; do echo "check-$c.out"; done); do
 			[ -s "$dir/$f" ] || continue
-			echo "#   --- $f (last 25 lines)"
-			tail -n 25 "$dir/$f" | sed 's/^/#   /'
+			echo "#   --- $f (last 40 lines)"
+			tail -n 40 "$dir/$f" | sed 's/^/#   /'
 		done
 		echo "#   kept $dir"
 	elif [ -n "$skip" ]; then
