@@ -333,10 +333,6 @@ int pol_glob_compile(const char *pat, enum pol_glob_mode mode, struct pol_glob *
 	int r = -ENOMEM;
 
 	*out = NULL;
-	if (len >= POL_GLOB_MAX) {
-		*why = "pattern too long";
-		return -EINVAL;
-	}
 	for (i = 0; i < len; i++)
 		nbr += pat[i] == '[';
 	g = calloc(1, sizeof(*g));
@@ -360,6 +356,11 @@ int pol_glob_compile(const char *pat, enum pol_glob_mode mode, struct pol_glob *
 		text_append(g->text, &o, pat, len);
 	}
 	if (r < 0)
+		goto out;
+	/* bounded on the canonical text, so that what policy_dump prints always loads back */
+	r = -EINVAL;
+	*why = "pattern too long";
+	if (strlen(g->text) >= POL_GLOB_TEXT_MAX)
 		goto out;
 	r = compute_shape(g);
 	if (r < 0)

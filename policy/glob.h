@@ -26,7 +26,8 @@ enum pol_glob_shape {
 	POL_GLOB_PREFIX,  /* path mode: a literal directory, then a final `**` */
 };
 
-#define POL_GLOB_MAX 4096 /* longest pattern text and longest path matched */
+#define POL_GLOB_MAX 4096                     /* longest path matched, with its NUL */
+#define POL_GLOB_TEXT_MAX (4 * POL_GLOB_MAX) /* longest canonical pattern text */
 
 struct pol_glob;
 

@@ -792,7 +792,7 @@ int policy_add_dir_rule(struct policy *p, enum pol_action action, unsigned acces
 			const char *dir, const char *origin, struct pol_error *err)
 {
 	static const char *const actions[] = { "allow", "deny", "kill" };
-	char norm[POL_GLOB_MAX], pat[4 * POL_GLOB_MAX], *text = NULL;
+	char norm[POL_GLOB_MAX], pat[POL_GLOB_TEXT_MAX], *text = NULL;
 	struct pol_error dummy;
 	int n, r;
 

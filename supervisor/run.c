@@ -324,6 +324,15 @@ int run_main(const struct options *o)
 	find_program(o->argv[0], envp, path, sizeof(path));
 	audit_start(&r, o, &res, path);
 
+	if (access(path, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		/* not there at all: no process is started (a policy refusal would hide it) */
+		res.verdict = V_NONZERO_EXIT;
+		res.exit_code = EXIT_NOT_FOUND;
+		snprintf(res.message, sizeof(res.message), "%s: not found", o->argv[0]);
+		warnx_("%s", res.message);
+		res.wall_s = now_monotonic() - r.t0;
+		goto out_result;
+	}
 	if ((e = launch(&r, o->argv, envp, path)) < 0) {
 		res.verdict = V_INTERNAL;
 		res.exit_code = -1;

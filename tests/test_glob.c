@@ -223,10 +223,19 @@ static void test_errors(void **state)
 		if (!why || strcmp(why, c->why) != 0)
 			fail_msg("'%s': got '%s', want '%s'", c->pattern, why ? why : "(null)", c->why);
 	}
-	big = malloc(POL_GLOB_MAX + 1);
-	memset(big, 'a', POL_GLOB_MAX);
+	/* the limit is on the canonical text (what policy_dump prints), not on the input */
+	big = malloc(POL_GLOB_TEXT_MAX + 1);
+	memset(big, 'a', POL_GLOB_TEXT_MAX);
 	big[0] = '/';
-	big[POL_GLOB_MAX] = '\0';
+	big[POL_GLOB_TEXT_MAX] = '\0';
+	assert_int_equal(pol_glob_compile(big, POL_GLOB_PATH, &g, &why), -EINVAL);
+	assert_string_equal(why, "pattern too long");
+	big[POL_GLOB_TEXT_MAX - 1] = '\0';
+	assert_int_equal(pol_glob_compile(big, POL_GLOB_PATH, &g, &why), 0);
+	pol_glob_free(g);
+	memset(big, 0x18, POL_GLOB_MAX + 2); /* 4097 control bytes: 16389 bytes of text */
+	big[0] = '/';
+	big[POL_GLOB_MAX + 2] = '\0';
 	assert_int_equal(pol_glob_compile(big, POL_GLOB_PATH, &g, &why), -EINVAL);
 	assert_string_equal(why, "pattern too long");
 	free(big);
