@@ -79,17 +79,12 @@ size_t tracee_tgids(struct run *r, pid_t *out, size_t max)
 {
 	size_t n = 0;
 
-	for (unsigned i = 0; i < r->hsize; i++) {
-		for (struct tracee *t = r->htab[i]; t; t = t->hnext) {
-			bool dup = false;
-			if (t->tid != t->tgid && tracee_find(r, t->tgid))
-				continue; /* the leader is listed itself */
-			for (size_t j = 0; j < n && !dup; j++)
-				dup = out[j] == t->tgid;
-			if (!dup && n < max)
+	/* a leader's record lives until its whole thread group is gone (the kernel reports
+	 * a leader's exit only after its last thread's), so leaders are the thread groups */
+	for (unsigned i = 0; i < r->hsize; i++)
+		for (struct tracee *t = r->htab[i]; t && n < max; t = t->hnext)
+			if (t->tid == t->tgid)
 				out[n++] = t->tgid;
-		}
-	}
 	return n;
 }
 
