@@ -15,7 +15,7 @@
 
 enum opt_id {
 	O_POLICY = 'p', O_AUDIT = 'a', O_RESULT = 'r', O_CHDIR = 'C', O_OUT = 'o', O_HELP = 'h',
-	O_PROFILE = 256, O_MODE, O_BACKTRACE, O_ENV, O_CLEAR_ENV, O_NO_BACKSTOPS, O_NET,
+	O_PROFILE = 256, O_MODE, O_BACKTRACE, O_ENV, O_CLEAR_ENV, O_NO_BACKSTOPS, O_NET, O_STATS,
 	O_VERSION, O_LIMIT_BASE = 512, /* O_LIMIT_BASE + enum limit_key */
 };
 
@@ -49,6 +49,7 @@ static const struct opt_row opt_table[] = {
 	{ "clear-env", O_CLEAR_ENV, false, RUN_CMDS, "  start from an empty environment" },
 	{ "no-backstops", O_NO_BACKSTOPS, false, RUN_CMDS, "  tracer checks only (no Landlock, namespaces)" },
 	{ "net", O_NET, true, RUN_CMDS, "host|loopback|none  network namespace backstop" },
+	{ "stats", O_STATS, false, RUN_CMDS, "  per-syscall counts and trap time at the end" },
 	{ "output", O_OUT, true, 1u << CMD_LEARN, "FILE  (learn) policy to write" },
 	{ "help", O_HELP, false, ~0u, "  this help" },
 	{ "version", O_VERSION, false, ~0u, "  print the version" },
@@ -136,6 +137,9 @@ static int take_option(struct options *o, const struct opt_row *r, const char *a
 		return 0;
 	case O_NO_BACKSTOPS:
 		o->no_backstops = true;
+		return 0;
+	case O_STATS:
+		o->stats = true;
 		return 0;
 	case O_NET:
 		if (strcmp(arg, "host") == 0)

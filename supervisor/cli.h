@@ -26,6 +26,7 @@ struct options {
 	int n_env;
 	bool clear_env;
 	bool no_backstops;
+	bool stats;              /* --stats: per-syscall counts and trap time */
 	enum net_mode net;
 	const char *learn_out;   /* learn -o */
 	char **argv;             /* run/learn: PROGRAM ARGS; check-policy/report: operands */

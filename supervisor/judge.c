@@ -792,7 +792,27 @@ kill:
 	tracee_resume(r, t, PTRACE_CONT, 0);
 }
 
+static void judge_seccomp_stop_(struct run *r, struct tracee *t, struct sc_stat **st);
+
+/* One trap, timed for --stats. */
 void judge_seccomp_stop(struct run *r, struct tracee *t)
+{
+	struct sc_stat *st = NULL;
+	double t0 = r->stats ? now_monotonic() : 0;
+
+	judge_seccomp_stop_(r, t, &st);
+	if (st)
+		st->seconds += now_monotonic() - t0;
+}
+
+static struct sc_stat *stat_of(struct run *r, const struct sc_row *row)
+{
+	if (!r->stats)
+		return NULL;
+	return &r->stats[row ? (unsigned)(row - systab_rows) : systab_nrows];
+}
+
+static void judge_seccomp_stop_(struct run *r, struct tracee *t, struct sc_stat **st)
 {
 	struct __ptrace_syscall_info info;
 	struct call c;
@@ -883,6 +903,12 @@ void judge_seccomp_stop(struct run *r, struct tracee *t)
 
 	audit_call(&c);
 	jb_free(&c.args);
+	if ((*st = stat_of(r, c.row))) {
+		(*st)->calls++;
+		if (c.action != POL_ALLOW && !(r->audit_mode && !c.builtin))
+			(*st)->denied++;
+		t->stat = *st;
+	}
 
 	/* audit mode: every policy decision is logged and nothing is denied; built-in
 	 * refusals and failures to read the arguments still apply */
@@ -983,7 +1009,19 @@ kill:
 	kill(t->tid, SIGKILL);
 }
 
+static void judge_syscall_exit_(struct run *r, struct tracee *t);
+
 void judge_syscall_exit(struct run *r, struct tracee *t)
+{
+	struct sc_stat *st = t->stat;
+	double t0 = st ? now_monotonic() : 0;
+
+	judge_syscall_exit_(r, t);
+	if (st)
+		st->seconds += now_monotonic() - t0;
+}
+
+static void judge_syscall_exit_(struct run *r, struct tracee *t)
 {
 	const struct arch_ops *arch = t->arch;
 	struct regs regs;

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arch/systab.h"
 #include "supervisor/json.h"
 #include "supervisor/result.h"
 #include "supervisor/util.h"
@@ -77,7 +79,70 @@ void result_json(struct jbuf *jb, const struct result *res)
 	jb_kstr(jb, "message", res->message);
 	result_environment(jb, res);
 	jb_kstr(jb, "policy_sha256", res->policy_sha256);
+	if (res->stats) {
+		double total = 0;
+		jb_key(jb, "stats");
+		jb_obj_begin(jb);
+		jb_key(jb, "syscalls");
+		jb_arr_begin(jb);
+		for (unsigned i = 0; i <= systab_nrows; i++) {
+			const struct sc_stat *st = &res->stats[i];
+			if (!st->calls)
+				continue;
+			total += st->seconds;
+			jb_obj_begin(jb);
+			jb_kstr(jb, "syscall", i < systab_nrows ? systab_rows[i].name : "(other)");
+			jb_key(jb, "calls");
+			jb_uint(jb, st->calls);
+			jb_key(jb, "denied");
+			jb_uint(jb, st->denied);
+			jb_kdouble(jb, "trap_seconds", st->seconds, 6);
+			jb_obj_end(jb);
+		}
+		jb_arr_end(jb);
+		jb_kdouble(jb, "trap_seconds", total, 6);
+		jb_obj_end(jb);
+	}
 	jb_obj_end(jb);
+}
+
+static const struct sc_stat *sort_base;
+static int by_time(const void *a, const void *b)
+{
+	const struct sc_stat *x = &sort_base[*(const unsigned *)a];
+	const struct sc_stat *y = &sort_base[*(const unsigned *)b];
+	return x->seconds < y->seconds ? 1 : x->seconds > y->seconds ? -1 : 0;
+}
+
+void result_print_stats(FILE *out, const struct result *res)
+{
+	unsigned idx[1024], n = 0;
+	double total = 0;
+	unsigned long calls = 0, denied = 0;
+
+	if (!res->stats)
+		return;
+	for (unsigned i = 0; i <= systab_nrows && n < 1024; i++)
+		if (res->stats[i].calls) {
+			idx[n++] = i;
+			total += res->stats[i].seconds;
+		}
+	sort_base = res->stats;
+	qsort(idx, n, sizeof(idx[0]), by_time);
+	fprintf(out, "%% time     seconds  usecs/call     calls    denied syscall\n");
+	fprintf(out, "------ ----------- ----------- --------- --------- ----------------\n");
+	for (unsigned k = 0; k < n; k++) {
+		const struct sc_stat *st = &res->stats[idx[k]];
+		calls += st->calls;
+		denied += st->denied;
+		fprintf(out, "%6.2f %11.6f %11.0f %9lu %9lu %s\n",
+			total > 0 ? 100.0 * st->seconds / total : 0.0, st->seconds,
+			1e6 * st->seconds / (double)st->calls, st->calls, st->denied,
+			idx[k] < systab_nrows ? systab_rows[idx[k]].name : "(other)");
+	}
+	fprintf(out, "------ ----------- ----------- --------- --------- ----------------\n");
+	fprintf(out, "100.00 %11.6f %11.0f %9lu %9lu total (time in the tracer, per trapped call)\n",
+		total, calls ? 1e6 * total / (double)calls : 0.0, calls, denied);
 }
 
 int result_write(const char *path, const struct result *res)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "supervisor/json.h"
 #include "supervisor/tracer.h"
@@ -23,7 +24,11 @@ struct result {
 	bool privileged;
 	bool mseal;
 	char policy_sha256[65];
+	const struct sc_stat *stats; /* --stats: systab_nrows + 1 entries, or NULL */
 };
+
+/* --stats: the table `strace -c` users expect, sorted by time in the tracer. */
+void result_print_stats(FILE *out, const struct result *res);
 
 void result_json(struct jbuf *jb, const struct result *res);
 void result_environment(struct jbuf *jb, const struct result *res);

@@ -262,6 +262,8 @@ int run_main(const struct options *o)
 
 	if ((e = systab_init()) < 0)
 		die("cannot index the syscall table: %s", strerror(-e));
+	if (o->stats)
+		r.stats = xcalloc(systab_nrows + 1, sizeof(*r.stats));
 	if (o->chdir) {
 		if (!realpath(o->chdir, r.cwd))
 			die("--chdir: %s: %s", o->chdir, strerror(errno));
@@ -347,6 +349,9 @@ int run_main(const struct options *o)
 		limits_kill_all(r.limits, &none, 0);
 	}
 	finish(&r, &res);
+	res.stats = r.stats;
+	if (r.stats)
+		result_print_stats(stderr, &res);
 
 out_result:
 	audit_end(&r, &res);
@@ -372,6 +377,7 @@ out_policy:
 	tracee_free_all(&r);
 	if (r.boot_arena)
 		arena_unref(r.boot_arena);
+	free(r.stats);
 	policy_free(r.policy);
 	if (r.report_fd >= 0)
 		close(r.report_fd);

@@ -65,7 +65,7 @@ struct tracee {
 	bool group_stopped;       /* in a group-stop (PTRACE_LISTEN) */
 	bool is_thread;           /* created with CLONE_THREAD */
 	bool exited;              /* PTRACE_EVENT_EXIT seen */
-	double exec_ts;
+	struct sc_stat *stat;     /* --stats entry of the call followed to its exit */
 
 	struct tracee *hnext;     /* hash chain */
 };
@@ -118,6 +118,12 @@ struct run {
 	int landlock_fd;         /* Landlock ruleset to enforce in the child, -1 none */
 	int landlock_abi;        /* its ABI, 0 when no Landlock backstop */
 	unsigned long seccomp_stops_total;
+	struct sc_stat *stats;   /* per table row (+1 for calls without a row); NULL: off */
+};
+
+struct sc_stat {
+	unsigned long calls, denied;
+	double seconds; /* in the tracer, from the seccomp stop to the resume (and the exit stop) */
 };
 
 const char *verdict_name(enum verdict v);
