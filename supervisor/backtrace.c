@@ -4,6 +4,7 @@
  */
 #include <libunwind-ptrace.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "supervisor/judge.h"
 
@@ -11,11 +12,50 @@
 
 static unw_addr_space_t addr_space;
 
+/* The file mappings of a task, to name the module of each frame. */
+struct module_map {
+	unsigned long lo, hi;
+	char path[160];
+};
+#define MAX_MODULES 256
+
+static unsigned read_modules(pid_t tid, struct module_map *m)
+{
+	char p[64], line[512];
+	unsigned n = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/maps", (int)tid);
+	f = fopen(p, "re");
+	if (!f)
+		return 0;
+	while (n < MAX_MODULES && fgets(line, sizeof(line), f)) {
+		char *path = strchr(line, '/');
+		if (!path || sscanf(line, "%lx-%lx", &m[n].lo, &m[n].hi) != 2)
+			continue;
+		path[strcspn(path, "\n")] = '\0';
+		snprintf(m[n].path, sizeof(m[n].path), "%s", path);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static const char *module_of(const struct module_map *m, unsigned n, unsigned long ip)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ip >= m[i].lo && ip < m[i].hi)
+			return m[i].path;
+	return NULL;
+}
+
 void backtrace_json(pid_t tid, struct jbuf *jb)
 {
 	unw_cursor_t cursor;
 	void *upt;
 	int frames = 0;
+	static struct module_map mods[MAX_MODULES];
+	unsigned nmods = read_modules(tid, mods);
 
 	jb_arr_begin(jb);
 	if (!addr_space) {
@@ -45,6 +85,7 @@ void backtrace_json(pid_t tid, struct jbuf *jb)
 				jb_key(jb, "symbol"), jb_null(jb);
 				jb_key(jb, "offset"), jb_null(jb);
 			}
+			jb_kstr(jb, "module", module_of(mods, nmods, (unsigned long)ip));
 			jb_obj_end(jb);
 		} while (++frames < BT_MAX_FRAMES && unw_step(&cursor) > 0);
 	}
