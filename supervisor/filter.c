@@ -36,8 +36,17 @@ static int add_class_rules(scmp_filter_ctx ctx, struct run *r, const struct sc_r
 	case SC_ALLOW:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	case SC_MM:
-		/* with mseal() the kernel itself keeps the arena mapped and read-only */
-		return r->mseal ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) : 0;
+		/* with mseal() the kernel itself keeps the arena mapped and read-only; shared
+		 * mappings (mmap MAP_SHARED, shmat) are still seen: memory another process can
+		 * write makes every later call of this process take the rewrite path */
+		if (!r->mseal)
+			return 0;
+		if (strcmp(row->name, "mmap") == 0)
+			return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+						SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED, 0));
+		if (strcmp(row->name, "shmat") == 0)
+			return 0;
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	case SC_EPERM:
 		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
 	case SC_ENOSYS:

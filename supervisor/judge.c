@@ -240,6 +240,57 @@ static void audit_path(struct call *c, const char *given, const struct resolved 
 		jb_kstr(&c->args, k_orig, original);
 }
 
+/*
+ * RACE: can this allowed call run as the tracee made it, with a single stop?  Only when no
+ * one can change what the kernel will read between now and then: the task is alone in its
+ * address space (no thread, no CLONE_VM sibling) and has no MAP_SHARED memory, so nothing
+ * writes its memory while it is stopped; the name is absolute without `..`; and no
+ * directory on the resolved path is writable under the policy, so no component can be
+ * swapped for a symlink.  Otherwise the judged copy goes through the arena.
+ */
+static bool direct_ok(struct call *c, const char *name, const struct resolved *res)
+{
+	struct run *r = c->r;
+	char dir[PATH_MAX];
+	size_t len;
+
+	if (r->direct_state == 0) {
+		struct pol_request req = { .kind = POL_REQ_PATH, .syscall = "openat",
+					   .access = POL_WRITE, .path = "/proc/1/mem" };
+		struct pol_verdict v;
+		policy_eval(r->policy, &req, &v);
+		r->direct_state = v.action == POL_ALLOW ? -1 : 1;
+	}
+	if (r->direct_state < 0 || r->audit_mode || c->t->mm_shared || c->t->shared_maps)
+		return false;
+	if (name[0] != '/' || strstr(name, "/../") || (strlen(name) >= 3 &&
+	    strcmp(name + strlen(name) - 3, "/..") == 0) || res->magic || res->missing || res->via_magic)
+		return false;
+	len = strlen(res->path);
+	if (len >= sizeof(dir))
+		return false;
+	memcpy(dir, res->path, len + 1);
+	for (;;) {
+		struct pol_request req = { .kind = POL_REQ_PATH, .syscall = c->name,
+					   .access = POL_WRITE, .path = dir };
+		struct pol_verdict v;
+		char *slash = strrchr(dir, '/');
+
+		if (!slash)
+			return false;
+		if (slash == dir) {
+			if (!dir[1])
+				return true; /* "/" was checked */
+			dir[1] = '\0';
+		} else {
+			*slash = '\0';
+		}
+		policy_eval(r->policy, &req, &v);
+		if (v.action == POL_ALLOW)
+			return false;
+	}
+}
+
 /* One path argument: read, resolve, redirect, judge, and plan the rewrite. */
 static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 {
@@ -399,6 +450,11 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 	if (c->action != POL_ALLOW)
 		return;
 
+	if (!c->redirected && !c->is_exec && c->fix == FIX_NONE && direct_ok(c, name, &res)) {
+		c->direct++;
+		return; /* nothing to rewrite: nobody can change what the kernel reads */
+	}
+
 	/* the rewrite: the kernel gets exactly the judged name (+ the trailing slash) */
 	{
 		char final[PATH_MAX + 1];
@@ -507,7 +563,7 @@ static void judge_open_call(struct call *c)
 		c->row = orig;
 	}
 	if (c->action != POL_ALLOW || !c->rewrite)
-		return;
+		return; /* denied, or a direct call */
 
 	if (c->fix == FIX_REOPEN)
 		return; /* a nameless object: plain reopen of /proc/PID/fd/N, checked at exit */
@@ -698,11 +754,25 @@ void judge_pid_call(struct call *c)
 
 /* ---- address space (only trapped when mseal() is missing) ------------------------------ */
 
+/* Memory another process can write: this task, and every task of its address space. */
+static void mark_shared_maps(struct run *r, struct tracee *t)
+{
+	t->shared_maps = true;
+	for (unsigned i = 0; i < r->hsize; i++)
+		for (struct tracee *o = r->htab[i]; o; o = o->hnext)
+			if (o->tgid == t->tgid)
+				o->shared_maps = true;
+}
+
 void judge_mm_call(struct call *c)
 {
 	struct tracee *t = c->t;
 	bool hit = false;
 	char buf[32];
+
+	if ((strcmp(c->name, "mmap") == 0 && (c->a[3] & 0x01 /* MAP_SHARED */)) ||
+	    strcmp(c->name, "shmat") == 0)
+		mark_shared_maps(c->r, t);
 
 	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)c->a[0]);
 	jb_kstr(&c->args, "addr", buf);

@@ -36,6 +36,7 @@ struct call {
 	uint64_t fix_dev, fix_ino;
 	bool is_exec;
 	int path_index;      /* how many path arguments were decoded (audit keys) */
+	int direct;          /* path arguments that need no rewrite (direct_ok) */
 };
 
 void call_decide(struct call *c, const struct pol_verdict *v);

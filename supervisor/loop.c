@@ -19,6 +19,9 @@
 #include "supervisor/tracer.h"
 #include "supervisor/util.h"
 
+#ifndef CLONE_VM
+#define CLONE_VM 0x00000100
+#endif
 #ifndef CLONE_THREAD
 #define CLONE_THREAD 0x00010000
 #endif
@@ -249,6 +252,17 @@ static void on_spawn(struct run *r, struct tracee *t, int status)
 		c = tracee_add(r, (pid_t)msg, thread ? t->tgid : (pid_t)msg);
 	c->tgid = thread ? t->tgid : (pid_t)msg;
 	c->is_thread = thread;
+	if (ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE) {
+		/* CLONE_VM: another task writes this memory (vfork's parent sleeps, but the
+		 * flag is cheap to be conservative with) */
+		struct regs regs;
+		bool vm = ev == PTRACE_EVENT_VFORK || thread;
+		if (!vm && t->arch->get_regs(t->tid, &regs) == 0)
+			vm = (t->arch->get_arg(&regs, 0) & CLONE_VM) != 0;
+		if (vm)
+			c->mm_shared = t->mm_shared = true;
+	}
+	c->shared_maps = t->shared_maps; /* fork keeps MAP_SHARED pages shared */
 	c->arch = t->arch;
 	/* fork copies the mapping, CLONE_VM shares it: the same arena either way */
 	if (!c->arena && t->arena) {
@@ -330,6 +344,8 @@ static void on_exec(struct run *r, struct tracee *t)
 	}
 	t->tgid = t->tid;
 	t->is_thread = false;
+	t->mm_shared = false; /* a fresh address space, one thread */
+	t->shared_maps = false;
 	t->in_exec = false;
 	t->restore = false;
 	t->fix = FIX_NONE;

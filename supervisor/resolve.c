@@ -168,6 +168,7 @@ static int walk(struct tracee *t, const char *name, bool follow, struct resolved
 			int e = read_proc_link(out->path, link, sizeof(link), &is_path);
 			if (e < 0)
 				return e;
+			out->via_magic = true;
 			if (!is_path) {
 				/* a pipe, socket, anon inode or deleted file: keep the link itself */
 				out->magic = true;

@@ -64,6 +64,8 @@ struct tracee {
 	bool held;                /* first stop came first: resumed at the parent's event */
 	bool group_stopped;       /* in a group-stop (PTRACE_LISTEN) */
 	bool is_thread;           /* created with CLONE_THREAD */
+	bool mm_shared;           /* its address space has another task (thread, CLONE_VM) */
+	bool shared_maps;         /* it mapped MAP_SHARED memory (or inherited such a mapping) */
 	bool exited;              /* PTRACE_EVENT_EXIT seen */
 	struct sc_stat *stat;     /* --stats entry of the call followed to its exit */
 
@@ -92,6 +94,8 @@ struct run {
 	struct limits *limits;
 	struct arena *boot_arena; /* inherited by the first process until its exec */
 	bool mseal;              /* the kernel has mseal(): arenas cannot be unmapped */
+	int direct_state;        /* single-stop allows: 0 not probed yet, 1 possible, -1 not (the
+				  * policy lets a process write another's memory via /proc) */
 	char cwd[PATH_MAX];      /* the program's initial working directory */
 	const char *profile;     /* name of the built-in profile in use, or NULL */
 
@@ -165,6 +169,7 @@ struct resolved {
 	bool magic;          /* a /proc magic link to something that has no path (pipe, socket) */
 	bool missing;        /* a component before the last does not exist */
 	bool trailing_slash; /* the name ended in '/' */
+	bool via_magic;      /* a /proc magic link was followed (its target can change) */
 };
 int resolve_path(struct tracee *t, int dirfd, const char *name, bool follow, struct resolved *out);
 int resolve_fd(struct tracee *t, int fd, struct resolved *out);
