@@ -45,7 +45,7 @@ static const struct jv *parse_ok(const char *s)
 static void test_values(void **state)
 {
 	const struct jv *v = parse_ok(
-		" {\"a\": 1, \"b\": [true, false, null, \"x\", -2.5e3, {}], \"c\": {\"d\": []}} ");
+	    " {\"a\": 1, \"b\": [true, false, null, \"x\", -2.5e3, {}], \"c\": {\"d\": []}} ");
 	const struct jv *b, *e, *c;
 	double d;
 	long long i;
@@ -156,8 +156,9 @@ static void test_numbers(void **state)
 	assert_true(i == INT64_MIN);
 	assert_int_equal(jv_int(parse_ok("9223372036854775808"), &i), -ERANGE);
 	/* a huge number parses; only its conversion can fail */
-	assert_int_equal(jv_int(parse_ok("123456789012345678901234567890123456789012345678901234567890"), &i),
-			 -ERANGE);
+	assert_int_equal(
+	    jv_int(parse_ok("123456789012345678901234567890123456789012345678901234567890"), &i),
+	    -ERANGE);
 	assert_int_equal(jv_double(parse_ok("123456789012345678901234567890"), &d), 0);
 	assert_true(d > 1.2e29 && d < 1.3e29);
 	assert_int_equal(jv_double(parse_ok("1e400"), &d), -ERANGE);
@@ -176,15 +177,49 @@ static void test_numbers(void **state)
 static void test_invalid(void **state)
 {
 	static const char *const bad[] = {
-		"{",          "}",           "[1,]",        "[,1]",         "{\"a\"}",
-		"{\"a\":}",   "{\"a\":1,}",  "{a:1}",       "{'a':1}",      "{\"a\" 1}",
-		"[1 2]",      "01",          "1.",          ".5",           "+1",
-		"-",          "1e",          "1e+",         "0x10",         "NaN",
-		"Infinity",   "tru",         "nul",         "falsey",       "\"abc",
-		"\"a\x01\"",  "\"a\tb\"",    "\"\\x41\"",   "\"\\u12\"",    "\"\\u12G4\"",
-		"\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\\ud800x\"", "\"\xff\"",
-		"\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xe6\x97\"", "\"\xf4\x90\x80\x80\"",
-		"[1] 2",      "{} {}",       "[\"a\" \"b\"]", "\x01",
+	    "{",
+	    "}",
+	    "[1,]",
+	    "[,1]",
+	    "{\"a\"}",
+	    "{\"a\":}",
+	    "{\"a\":1,}",
+	    "{a:1}",
+	    "{'a':1}",
+	    "{\"a\" 1}",
+	    "[1 2]",
+	    "01",
+	    "1.",
+	    ".5",
+	    "+1",
+	    "-",
+	    "1e",
+	    "1e+",
+	    "0x10",
+	    "NaN",
+	    "Infinity",
+	    "tru",
+	    "nul",
+	    "falsey",
+	    "\"abc",
+	    "\"a\x01\"",
+	    "\"a\tb\"",
+	    "\"\\x41\"",
+	    "\"\\u12\"",
+	    "\"\\u12G4\"",
+	    "\"\\ud800\"",
+	    "\"\\udc00\"",
+	    "\"\\ud800\\u0041\"",
+	    "\"\\ud800x\"",
+	    "\"\xff\"",
+	    "\"\xc0\xaf\"",
+	    "\"\xed\xa0\x80\"",
+	    "\"\xe6\x97\"",
+	    "\"\xf4\x90\x80\x80\"",
+	    "[1] 2",
+	    "{} {}",
+	    "[\"a\" \"b\"]",
+	    "\x01",
 	};
 	const struct jv *root;
 
@@ -269,7 +304,7 @@ static void test_big_string(void **state)
 	s[0] = '"';
 	memset(s + 1, 'x', n);
 	s[n + 1] = '"';
-	assert_int_equal(jsonl_parse(&P, s, n + 2, &root), -E2BIG); /* one byte over 1 MiB */
+	assert_int_equal(jsonl_parse(&P, s, n + 2, &root), -E2BIG);  /* one byte over 1 MiB */
 	assert_int_equal(jsonl_parse(&P, s + 1, n, &root), -EINVAL); /* not JSON */
 	s[n] = '"';
 	assert_int_equal(jsonl_parse(&P, s, n + 1, &root), 0);
@@ -399,22 +434,22 @@ static void test_reader_pipe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_values),
-		cmocka_unit_test(test_scalars_at_top),
-		cmocka_unit_test(test_duplicate_key_last_wins),
-		cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_nul_in_string),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_invalid),
-		cmocka_unit_test(test_blank),
-		cmocka_unit_test(test_error_position),
-		cmocka_unit_test(test_depth),
-		cmocka_unit_test(test_value_and_line_limits),
-		cmocka_unit_test(test_big_string),
-		cmocka_unit_test(test_reuse),
-		cmocka_unit_test(test_reader),
-		cmocka_unit_test(test_reader_huge_line),
-		cmocka_unit_test(test_reader_pipe),
+	    cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_scalars_at_top),
+	    cmocka_unit_test(test_duplicate_key_last_wins),
+	    cmocka_unit_test(test_escapes),
+	    cmocka_unit_test(test_nul_in_string),
+	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_invalid),
+	    cmocka_unit_test(test_blank),
+	    cmocka_unit_test(test_error_position),
+	    cmocka_unit_test(test_depth),
+	    cmocka_unit_test(test_value_and_line_limits),
+	    cmocka_unit_test(test_big_string),
+	    cmocka_unit_test(test_reuse),
+	    cmocka_unit_test(test_reader),
+	    cmocka_unit_test(test_reader_huge_line),
+	    cmocka_unit_test(test_reader_pipe),
 	};
 
 	return cmocka_run_group_tests_name("jsonl", tests, setup, teardown);

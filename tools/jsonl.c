@@ -71,7 +71,7 @@ static int new_val(struct jsonl *p, uint8_t t, uint32_t *idx)
 		p->cap_val = cap;
 	}
 	*idx = p->nval++;
-	p->val[*idx] = (struct jv){ .type = t, .end = p->nval };
+	p->val[*idx] = (struct jv){.type = t, .end = p->nval};
 	return 0;
 }
 
@@ -189,6 +189,14 @@ static int unicode_escape(struct jsonl *p, unsigned *cp)
 	return 0;
 }
 
+/* Bytes a string may hold as they are: printable ASCII other than '"' and '\\'. */
+static const bool plain_byte[256] = {
+    [' '] = true,
+    ['!'] = true,
+    ['#' ... '['] = true,
+    [']' ... '~'] = true,
+};
+
 /* string = '"' { char | escape } '"' ; p->pos at the opening quote. */
 static int parse_string(struct jsonl *p)
 {
@@ -205,8 +213,14 @@ static int parse_string(struct jsonl *p)
 		return fail(p, -E2BIG, "text buffer exhausted");
 	p->pos++;
 	for (;;) {
+		size_t run = p->pos;
 		unsigned char c;
 
+		while (run < p->len && plain_byte[(unsigned char)p->in[run]])
+			run++;
+		memcpy(out + n, p->in + p->pos, run - p->pos);
+		n += run - p->pos;
+		p->pos = run;
 		if (p->pos >= p->len)
 			return fail(p, -EINVAL, "unterminated string");
 		c = (unsigned char)p->in[p->pos];
@@ -565,7 +579,8 @@ int jsonl_read(struct jsonl_reader *r, const char **line, size_t *len)
 		if (r->skipping) {
 			r->start = r->scan = r->end = 0;
 		} else if (r->end - r->start > r->max_line) {
-			/* no newline in max_line + 1 bytes: report now, drop the rest as it comes */
+			/* no newline in max_line + 1 bytes: report now, drop the rest as it comes
+			 */
 			r->skipping = true;
 			r->start = r->scan = r->end = 0;
 			r->lineno++;

@@ -41,11 +41,11 @@ struct jsonl {
 
 	struct jv *val; /* the parsed line, val[0] is the top-level value */
 	uint32_t nval, cap_val;
-	char *text;     /* decoded strings and number texts */
+	char *text; /* decoded strings and number texts */
 	size_t text_len, cap_text;
 
-	const char *err;  /* static message of the last failure */
-	size_t err_off;   /* byte offset in the line where it was found */
+	const char *err; /* static message of the last failure */
+	size_t err_off;	 /* byte offset in the line where it was found */
 
 	/* parse position (valid during jsonl_parse) */
 	const char *in;

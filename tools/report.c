@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -26,18 +25,18 @@
 #include "supervisor/util.h"
 #include "tools/jsonl.h"
 
-#define REPORT_START_ARGV 64     /* arguments of the start event kept */
-#define REPORT_ARGS_MAX 256      /* bytes of an exec's abbreviated arguments */
-#define REPORT_FIELDS 16         /* scalar fields kept of a limit or end event */
-#define REPORT_BUCKETS 120       /* timeline resolution */
+#define REPORT_START_ARGV 64	   /* arguments of the start event kept */
+#define REPORT_ARGS_MAX 256	   /* bytes of an exec's abbreviated arguments */
+#define REPORT_FIELDS 16	   /* scalar fields kept of a limit or end event */
+#define REPORT_BUCKETS 120	   /* timeline resolution */
 #define REPORT_FP_SLOTS (1u << 19) /* fingerprint set for what did not fit (4 MiB) */
 #define POOL_CHUNK (1u << 20)
 
-#define TEXT_ROWS 40             /* rows per file or address table in text output */
-#define TEXT_DENIALS 200         /* denials listed in text output */
-#define HTML_ROWS 1000           /* rows per table in HTML output */
-#define HTML_BARS 25             /* syscalls in the bar chart */
-#define TREE_MAX_INDENT 40       /* deeper levels are printed at this depth, marked */
+#define TEXT_ROWS 40	   /* rows per file or address table in text output */
+#define TEXT_DENIALS 200   /* denials listed in text output */
+#define HTML_ROWS 1000	   /* rows per table in HTML output */
+#define HTML_BARS 25	   /* syscalls in the bar chart */
+#define TREE_MAX_INDENT 40 /* deeper levels are printed at this depth, marked */
 #define JSON_FLUSH (64 * 1024)
 
 /* ---- strings: a pool with a byte budget -------------------------------------------- */
@@ -211,7 +210,7 @@ static int fpset_add(struct fpset *f, uint64_t fp)
 /* What did not fit in a table. */
 struct omitted {
 	uint64_t distinct; /* distinct keys not kept */
-	bool at_least;     /* the fingerprint set was full: distinct is a lower bound */
+	bool at_least;	   /* the fingerprint set was full: distinct is a lower bound */
 };
 
 static void omit(struct fpset *f, struct omitted *o, uint64_t fp)
@@ -229,16 +228,14 @@ static void omit(struct fpset *f, struct omitted *o, uint64_t fp)
 enum tclass { TC_READ, TC_WRITE, TC_EXEC, TC_CONNECT, TC_BIND, TC__N };
 
 static const char *const tclass_name[TC__N] = {
-	[TC_READ] = "read",       [TC_WRITE] = "write", [TC_EXEC] = "exec",
-	[TC_CONNECT] = "connect", [TC_BIND] = "bind",
+    [TC_READ] = "read",	      [TC_WRITE] = "write", [TC_EXEC] = "exec",
+    [TC_CONNECT] = "connect", [TC_BIND] = "bind",
 };
 
 static const char *const tclass_title[TC__N] = {
-	[TC_READ] = "Files read",
-	[TC_WRITE] = "Files written",
-	[TC_EXEC] = "Programs executed",
-	[TC_CONNECT] = "Addresses connected to",
-	[TC_BIND] = "Addresses bound",
+    [TC_READ] = "Files read",	     [TC_WRITE] = "Files written",
+    [TC_EXEC] = "Programs executed", [TC_CONNECT] = "Addresses connected to",
+    [TC_BIND] = "Addresses bound",
 };
 
 static bool tclass_is_net(unsigned c)
@@ -249,22 +246,22 @@ static bool tclass_is_net(unsigned c)
 enum evkind { EV_START, EV_SYSCALL, EV_EXEC, EV_SPAWN, EV_EXIT, EV_LIMIT, EV_END, EV_OTHER, EV__N };
 
 static const char *const ev_name[EV__N] = {
-	"start", "syscall", "exec", "spawn", "exit", "limit", "end", "other",
+    "start", "syscall", "exec", "spawn", "exit", "limit", "end", "other",
 };
 
 enum decision { DEC_ALLOW, DEC_DENY, DEC_KILL, DEC_REWRITE, DEC_OTHER };
 
-static const char *const dec_name[] = { "allow", "deny", "kill", "rewrite", NULL };
+static const char *const dec_name[] = {"allow", "deny", "kill", "rewrite", NULL};
 
 enum { PROC_RUNNING, PROC_EXITED, PROC_SIGNALED };
 
 struct proc {
 	int32_t pid;
 	int32_t parent, first_child, last_child, prev, next; /* node numbers, -1 for none */
-	bool spawned;        /* created by a spawn event (else first seen in another event) */
-	uint8_t state;       /* PROC_* */
-	int32_t status;      /* exit code or signal number */
-	uint32_t threads;    /* threads spawned besides the first */
+	bool spawned;	  /* created by a spawn event (else first seen in another event) */
+	uint8_t state;	  /* PROC_* */
+	int32_t status;	  /* exit code or signal number */
+	uint32_t threads; /* threads spawned besides the first */
 	uint32_t execs;
 	double first_ts, exit_ts;
 	uint64_t syscalls, denied;
@@ -277,7 +274,7 @@ struct sysc {
 	const struct rstr *name;
 	uint8_t classes[2]; /* 1 << TC_* of its first two path arguments, from the syscall table */
 	bool open_flags;    /* the first one's classes come from the open flags */
-	bool net;         /* an addr argument is a destination (bind: a local address) */
+	bool net;	    /* an addr argument is a destination (bind: a local address) */
 	uint64_t count, deny, kill, rewrite;
 };
 
@@ -299,7 +296,7 @@ struct denial {
 
 struct field {
 	const struct rstr *key, *val; /* val: string contents or number text */
-	uint8_t type;                 /* enum jv_type */
+	uint8_t type;		      /* enum jv_type */
 };
 
 struct fields {
@@ -507,15 +504,22 @@ static int32_t proc_new(struct run *r, int32_t pid, int32_t parent, double ts, b
 	int32_t n;
 
 	if (r->nprocs >= REPORT_MAX_PROCS) {
-		omit(&r->fp, &r->procs_omitted, hash_end(((uint64_t)FP_PROC << 32) | (uint32_t)pid));
+		omit(&r->fp, &r->procs_omitted,
+		     hash_end(((uint64_t)FP_PROC << 32) | (uint32_t)pid));
 		return -1;
 	}
 	r->procs = grow(r->procs, r->nprocs, &r->cap_procs, REPORT_MAX_PROCS, sizeof(*r->procs));
 	n = (int32_t)r->nprocs++;
 	p = &r->procs[n];
 	*p = (struct proc){
-		.pid = pid, .parent = -1, .first_child = -1, .last_child = -1, .prev = -1,
-		.next = -1, .spawned = spawned, .first_ts = ts,
+	    .pid = pid,
+	    .parent = -1,
+	    .first_child = -1,
+	    .last_child = -1,
+	    .prev = -1,
+	    .next = -1,
+	    .spawned = spawned,
+	    .first_ts = ts,
 	};
 	proc_link(r, n, parent);
 	slot = index_probe(&r->proc_ix, pid_hash(pid), proc_eq, r->procs, &pid);
@@ -607,7 +611,7 @@ static void sysc_classify(struct sysc *sc)
 
 static struct sysc *sysc_find(const struct run *r, const char *s, size_t n, uint64_t hash)
 {
-	struct str_key k = { .s = s, .len = utf8_prefix(s, n, REPORT_STR_MAX) };
+	struct str_key k = {.s = s, .len = utf8_prefix(s, n, REPORT_STR_MAX)};
 	uint32_t *slot = index_probe(&r->sc_ix, hash, sysc_eq, r->sc, &k);
 
 	return *slot ? &r->sc[*slot - 1] : NULL;
@@ -615,7 +619,7 @@ static struct sysc *sysc_find(const struct run *r, const char *s, size_t n, uint
 
 static struct sysc *sysc_get(struct run *r, const struct jv *name)
 {
-	struct str_key k = { .s = name->s, .len = utf8_prefix(name->s, name->len, REPORT_STR_MAX) };
+	struct str_key k = {.s = name->s, .len = utf8_prefix(name->s, name->len, REPORT_STR_MAX)};
 	uint64_t hash = name_hash(FP_SYSCALL, k.s, k.len);
 	uint32_t *slot = index_probe(&r->sc_ix, hash, sysc_eq, r->sc, &k);
 	const struct rstr *s;
@@ -629,7 +633,7 @@ static struct sysc *sysc_get(struct run *r, const struct jv *name)
 	}
 	r->sc = grow(r->sc, r->nsc, &r->cap_sc, REPORT_MAX_SYSCALLS, sizeof(*r->sc));
 	sc = &r->sc[r->nsc++];
-	*sc = (struct sysc){ .hash = hash, .name = s };
+	*sc = (struct sysc){.hash = hash, .name = s};
 	sysc_classify(sc);
 	*slot = r->nsc;
 	return sc;
@@ -653,7 +657,7 @@ static uint64_t target_hash(unsigned cls, const char *s, size_t n)
 static const struct target *target_find(const struct run *r, unsigned cls, const struct rstr *s,
 					uint64_t hash)
 {
-	struct str_key k = { .cls = (uint8_t)cls, .s = s->s, .len = s->len };
+	struct str_key k = {.cls = (uint8_t)cls, .s = s->s, .len = s->len};
 	uint32_t *slot = index_probe(&r->tg_ix, hash, target_eq, r->tg, &k);
 
 	return *slot ? &r->tg[*slot - 1] : NULL;
@@ -662,8 +666,9 @@ static const struct target *target_find(const struct run *r, unsigned cls, const
 static void target_add(struct run *r, unsigned cls, const struct jv *name, uint64_t count,
 		       uint64_t denied)
 {
-	struct str_key k = { .cls = (uint8_t)cls, .s = name->s,
-			     .len = utf8_prefix(name->s, name->len, REPORT_STR_MAX) };
+	struct str_key k = {.cls = (uint8_t)cls,
+			    .s = name->s,
+			    .len = utf8_prefix(name->s, name->len, REPORT_STR_MAX)};
 	uint64_t hash = target_hash(cls, k.s, k.len);
 	uint32_t *slot = index_probe(&r->tg_ix, hash, target_eq, r->tg, &k);
 	const struct rstr *s;
@@ -676,7 +681,7 @@ static void target_add(struct run *r, unsigned cls, const struct jv *name, uint6
 			return;
 		}
 		r->tg = grow(r->tg, r->ntg, &r->cap_tg, REPORT_MAX_TARGETS * TC__N, sizeof(*r->tg));
-		r->tg[r->ntg] = (struct target){ .hash = hash, .cls = (uint8_t)cls, .name = s };
+		r->tg[r->ntg] = (struct target){.hash = hash, .cls = (uint8_t)cls, .name = s};
 		*slot = ++r->ntg;
 		r->ntg_cls[cls]++;
 	}
@@ -688,7 +693,7 @@ static void target_add(struct run *r, unsigned cls, const struct jv *name, uint6
 /* ---- denials ------------------------------------------------------------------------- */
 
 struct denial_key {
-	const struct rstr *syscall, *target, *rule, *err; /* from the other run (diff) */
+	const struct rstr *syscall, *target, *rule, *err;   /* from the other run (diff) */
 	const struct jv *jsyscall, *jtarget, *jrule, *jerr; /* from the line (while reading) */
 };
 
@@ -729,8 +734,8 @@ static uint64_t denial_hash(const struct jv *const v[4])
 
 static const struct denial *denial_find(const struct run *r, const struct denial *d)
 {
-	struct denial_key k = { .syscall = d->syscall, .target = d->target, .rule = d->rule,
-				.err = d->err };
+	struct denial_key k = {
+	    .syscall = d->syscall, .target = d->target, .rule = d->rule, .err = d->err};
 	uint32_t *slot = index_probe(&r->dn_ix, d->hash, denial_eq, r->dn, &k);
 
 	return *slot ? &r->dn[*slot - 1] : NULL;
@@ -751,11 +756,14 @@ static const struct rstr *pool_jv(struct pool *p, const struct jv *v, bool *ok)
 static void denial_add(struct run *r, const struct jv *const v[4], unsigned decision,
 		       unsigned action, int32_t pid, double ts)
 {
-	struct denial_key k = { .jsyscall = v[0], .jtarget = v[1], .jrule = v[2], .jerr = v[3] };
+	struct denial_key k = {.jsyscall = v[0], .jtarget = v[1], .jrule = v[2], .jerr = v[3]};
 	uint64_t hash = denial_hash(v);
 	uint32_t *slot = index_probe(&r->dn_ix, hash, denial_eq, r->dn, &k);
-	struct denial d = { .hash = hash, .decision = (uint8_t)decision,
-			    .action = (uint8_t)action, .pid = pid, .first_ts = ts };
+	struct denial d = {.hash = hash,
+			   .decision = (uint8_t)decision,
+			   .action = (uint8_t)action,
+			   .pid = pid,
+			   .first_ts = ts};
 	bool ok = true;
 
 	if (*slot) {
@@ -790,7 +798,10 @@ struct ev {
 	const struct jv *a_path, *a_resolved, *a_path2, *a_resolved2, *a_flags, *a_access, *a_addr;
 };
 
-#define EVKEY(name, member, t) { name, sizeof(name) - 1, offsetof(struct ev, member), t }
+#define EVKEY(name, member, t)                                                                     \
+	{                                                                                          \
+		name, sizeof(name) - 1, offsetof(struct ev, member), t                             \
+	}
 
 struct ev_key {
 	const char *name;
@@ -800,36 +811,33 @@ struct ev_key {
 };
 
 static const struct ev_key ev_keys[] = {
-	EVKEY("ts", ts, JV_NUMBER),
-	EVKEY("pid", pid, JV_NUMBER),
-	EVKEY("tid", tid, JV_NUMBER),
-	EVKEY("event", event, JV_STRING),
-	EVKEY("syscall", syscall, JV_STRING),
-	EVKEY("decision", decision, JV_STRING),
-	EVKEY("action", action, JV_STRING),
-	EVKEY("errno", err, -1), /* a name, or a number the supervisor has no name for */
-	EVKEY("rule", rule, JV_STRING),
-	EVKEY("args", args, JV_OBJECT),
-	EVKEY("child", child, JV_NUMBER),
-	EVKEY("thread", thread, -1),
-	EVKEY("path", path, JV_STRING),
-	EVKEY("argv", argv, JV_ARRAY),
-	EVKEY("exit_code", exit_code, JV_NUMBER),
-	EVKEY("signal", signal, JV_NUMBER),
-	EVKEY("cwd", cwd, JV_STRING),
-	EVKEY("policy_sha256", policy_sha256, JV_STRING),
-	EVKEY("mode", mode, JV_STRING),
-	EVKEY("version", version, JV_STRING),
+    EVKEY("ts", ts, JV_NUMBER),
+    EVKEY("pid", pid, JV_NUMBER),
+    EVKEY("tid", tid, JV_NUMBER),
+    EVKEY("event", event, JV_STRING),
+    EVKEY("syscall", syscall, JV_STRING),
+    EVKEY("decision", decision, JV_STRING),
+    EVKEY("action", action, JV_STRING),
+    EVKEY("errno", err, -1), /* a name, or a number the supervisor has no name for */
+    EVKEY("rule", rule, JV_STRING),
+    EVKEY("args", args, JV_OBJECT),
+    EVKEY("child", child, JV_NUMBER),
+    EVKEY("thread", thread, -1),
+    EVKEY("path", path, JV_STRING),
+    EVKEY("argv", argv, JV_ARRAY),
+    EVKEY("exit_code", exit_code, JV_NUMBER),
+    EVKEY("signal", signal, JV_NUMBER),
+    EVKEY("cwd", cwd, JV_STRING),
+    EVKEY("policy_sha256", policy_sha256, JV_STRING),
+    EVKEY("mode", mode, JV_STRING),
+    EVKEY("version", version, JV_STRING),
 };
 
 static const struct ev_key arg_keys[] = {
-	EVKEY("path", a_path, JV_STRING),
-	EVKEY("resolved", a_resolved, JV_STRING),
-	EVKEY("path2", a_path2, JV_STRING),
-	EVKEY("resolved2", a_resolved2, JV_STRING),
-	EVKEY("flags", a_flags, -1),
-	EVKEY("access", a_access, JV_STRING),
-	EVKEY("addr", a_addr, JV_STRING),
+    EVKEY("path", a_path, JV_STRING),	EVKEY("resolved", a_resolved, JV_STRING),
+    EVKEY("path2", a_path2, JV_STRING), EVKEY("resolved2", a_resolved2, JV_STRING),
+    EVKEY("flags", a_flags, -1),	EVKEY("access", a_access, JV_STRING),
+    EVKEY("addr", a_addr, JV_STRING),
 };
 
 /* Fill ev from the members of obj that keys name and that have the expected type. */
@@ -869,13 +877,15 @@ static unsigned decision_of(const struct jv *v)
 static void fields_pick(struct run *r, const struct jsonl *p, const struct jv *obj,
 			struct fields *f)
 {
-	static const char *const common[] = { "ts", "pid", "tid", "event" };
+	static const char *const common[] = {"ts", "pid", "tid", "event"};
 
 	f->n = 0;
-	for (const struct jv *k = jv_first(obj); k && f->n < REPORT_FIELDS; k = jv_after(p, obj, k + 1)) {
+	for (const struct jv *k = jv_first(obj); k && f->n < REPORT_FIELDS;
+	     k = jv_after(p, obj, k + 1)) {
 		const struct jv *v = k + 1;
 		/* a cut number would not be a number any more */
-		bool skip = v->type == JV_ARRAY || v->type == JV_OBJECT || memchr(k->s, 0, k->len) ||
+		bool skip = v->type == JV_ARRAY || v->type == JV_OBJECT ||
+			    memchr(k->s, 0, k->len) ||
 			    (v->type == JV_NUMBER && v->len > REPORT_STR_MAX);
 		struct field *fl = &f->f[f->n];
 
@@ -885,8 +895,9 @@ static void fields_pick(struct run *r, const struct jsonl *p, const struct jv *o
 			continue;
 		fl->key = pool_str(&r->pool, k->s, k->len, false);
 		fl->type = v->type;
-		fl->val = v->type == JV_STRING || v->type == JV_NUMBER ?
-				  pool_str(&r->pool, v->s, v->len, false) : NULL;
+		fl->val = v->type == JV_STRING || v->type == JV_NUMBER
+			      ? pool_str(&r->pool, v->s, v->len, false)
+			      : NULL;
 		if (fl->key && (fl->val || (v->type != JV_STRING && v->type != JV_NUMBER)))
 			f->n++;
 	}
@@ -926,8 +937,7 @@ static bool flags_have(const struct jsonl *p, const struct jv *flags, const char
  * else from the flags: O_WRONLY writes, O_RDWR reads and writes, creating or truncating
  * writes, anything else reads.
  */
-static unsigned open_classes(const struct jsonl *p, const struct jv *access,
-			     const struct jv *flags)
+static unsigned open_classes(const struct jsonl *p, const struct jv *access, const struct jv *flags)
 {
 	unsigned c = 0;
 
@@ -967,8 +977,7 @@ static void path_add(struct run *r, const struct jv *path, unsigned classes, boo
 		target_add(r, TC_EXEC, path, 0, 1);
 }
 
-static void on_syscall(struct run *r, const struct jsonl *p, struct ev *ev, int32_t pid,
-		       double ts)
+static void on_syscall(struct run *r, const struct jsonl *p, struct ev *ev, int32_t pid, double ts)
 {
 	unsigned decision = decision_of(ev->decision), action = decision_of(ev->action);
 	bool denied = decision == DEC_DENY || decision == DEC_KILL;
@@ -981,7 +990,8 @@ static void on_syscall(struct run *r, const struct jsonl *p, struct ev *ev, int3
 	path = ev->a_resolved ? ev->a_resolved : ev->a_path;
 	path2 = ev->a_resolved2 ? ev->a_resolved2 : ev->a_path2;
 	target = path ? path : ev->a_addr;
-	err = ev->err && (ev->err->type == JV_STRING || ev->err->type == JV_NUMBER) ? ev->err : NULL;
+	err =
+	    ev->err && (ev->err->type == JV_STRING || ev->err->type == JV_NUMBER) ? ev->err : NULL;
 
 	r->syscalls++;
 	r->denied += denied;
@@ -998,7 +1008,8 @@ static void on_syscall(struct run *r, const struct jsonl *p, struct ev *ev, int3
 		sc->kill += decision == DEC_KILL;
 		sc->rewrite += action == DEC_REWRITE;
 		path_add(r, path,
-			 sc->open_flags ? open_classes(p, ev->a_access, ev->a_flags) : sc->classes[0],
+			 sc->open_flags ? open_classes(p, ev->a_access, ev->a_flags)
+					: sc->classes[0],
 			 denied);
 		path_add(r, path2, sc->classes[1], denied);
 		if (sc->net && ev->a_addr)
@@ -1006,7 +1017,7 @@ static void on_syscall(struct run *r, const struct jsonl *p, struct ev *ev, int3
 				   1, denied);
 	}
 	if (denied) {
-		const struct jv *key[4] = { ev->syscall, target, ev->rule, err };
+		const struct jv *key[4] = {ev->syscall, target, ev->rule, err};
 
 		denial_add(r, key, decision, action, pid, ts);
 	}
@@ -1073,7 +1084,7 @@ static void lb_put_word(struct line_buf *lb, const char *s, size_t n)
 /* argv[1..] as one shell-quoted line, cut at REPORT_ARGS_MAX bytes. */
 static const struct rstr *args_line(struct run *r, const struct jsonl *p, const struct jv *argv)
 {
-	struct line_buf lb = { .n = 0 };
+	struct line_buf lb = {.n = 0};
 	const struct jv *a = jv_first(argv);
 	size_t keep = 0;
 
@@ -1108,6 +1119,8 @@ static void on_exec(struct run *r, const struct jsonl *p, const struct ev *ev, i
 static void on_start(struct run *r, const struct jsonl *p, const struct ev *ev)
 {
 	r->have_start = true;
+	r->nargv = 0;
+	r->argc = 0;
 	if (ev->argv) {
 		for (const struct jv *a = jv_first(ev->argv); a; a = jv_after(p, ev->argv, a)) {
 			r->argc++;
@@ -1123,7 +1136,7 @@ static void on_start(struct run *r, const struct jsonl *p, const struct ev *ev)
 		r->cwd = pool_str(&r->pool, ev->cwd->s, ev->cwd->len, false);
 	if (ev->policy_sha256)
 		r->policy_sha256 =
-			pool_str(&r->pool, ev->policy_sha256->s, ev->policy_sha256->len, false);
+		    pool_str(&r->pool, ev->policy_sha256->s, ev->policy_sha256->len, false);
 	if (ev->mode)
 		r->mode = pool_str(&r->pool, ev->mode->s, ev->mode->len, false);
 	if (ev->version)
@@ -1141,7 +1154,7 @@ static enum evkind evkind_of(const struct jv *v)
 /* One parsed line.  0, or -EINVAL when it is not an event (not an object, no "event"). */
 static int run_event(struct run *r, const struct jsonl *p, const struct jv *root)
 {
-	struct ev ev = { 0 };
+	struct ev ev = {0};
 	enum evkind kind;
 	int32_t pid = 0, tid = 0, child;
 	double ts = 0;
@@ -1169,7 +1182,8 @@ static int run_event(struct run *r, const struct jsonl *p, const struct jv *root
 		break;
 	case EV_SYSCALL:
 		on_syscall(r, p, &ev, pid, ts);
-		denied = decision_of(ev.decision) == DEC_DENY || decision_of(ev.decision) == DEC_KILL;
+		denied =
+		    decision_of(ev.decision) == DEC_DENY || decision_of(ev.decision) == DEC_KILL;
 		break;
 	case EV_EXEC:
 		on_exec(r, p, &ev, pid, ts);
@@ -1300,12 +1314,13 @@ static int run_load(struct run *r, struct jsonl *p)
 	if (own)
 		close(fd);
 	if (r->invalid)
-		warnx_("report: %s: skipped %" PRIu64 " invalid line%s (first: line %" PRIu64 ": %s)",
+		warnx_("report: %s: skipped %" PRIu64 " invalid line%s (first: line %" PRIu64
+		       ": %s)",
 		       r->file, r->invalid, r->invalid == 1 ? "" : "s", r->first_invalid,
 		       r->invalid_msg);
 	if (r->too_long)
-		warnx_("report: %s: skipped %" PRIu64 " line%s longer than %u bytes (first: line %" PRIu64
-		       ")",
+		warnx_("report: %s: skipped %" PRIu64
+		       " line%s longer than %u bytes (first: line %" PRIu64 ")",
 		       r->file, r->too_long, r->too_long == 1 ? "" : "s", REPORT_MAX_LINE,
 		       r->first_too_long);
 	if (!ret && !run_events(r)) {
@@ -1318,13 +1333,13 @@ static int run_load(struct run *r, struct jsonl *p)
 /* ---- sorted views --------------------------------------------------------------------- */
 
 struct view {
-	uint32_t *sc;        /* syscalls by count */
+	uint32_t *sc;	     /* syscalls by count */
 	uint32_t *tg[TC__N]; /* targets of each class by count */
 	uint32_t ntg[TC__N];
 	struct tree_row {
 		int32_t node;
 		uint32_t depth;
-	} *tree;             /* processes, depth first */
+	} * tree; /* processes, depth first */
 	uint32_t ntree;
 };
 
@@ -1397,7 +1412,7 @@ static void view_build(struct view *v, const struct run *r)
 		uint32_t depth = 0;
 
 		for (;;) {
-			v->tree[n++] = (struct tree_row){ node, depth };
+			v->tree[n++] = (struct tree_row){node, depth};
 			if (r->procs[node].first_child >= 0) {
 				node = r->procs[node].first_child;
 				depth++;
@@ -1436,9 +1451,9 @@ struct diff {
 	uint32_t nsc;
 	const struct target **only[TC__N][2]; /* [0] only in base, [1] only in now */
 	uint32_t nonly[TC__N][2];
-	const struct denial **dn[2];          /* [0] gone, [1] new */
+	const struct denial **dn[2]; /* [0] gone, [1] new */
 	uint32_t ndn[2];
-	bool incomplete;                      /* a table of either run was full */
+	bool incomplete; /* a table of either run was full */
 };
 
 static bool run_incomplete(const struct run *r)
@@ -1469,7 +1484,7 @@ static int cmp_target_ptr(const void *x, const void *y)
 
 static void diff_build(struct diff *d, const struct run *base, const struct run *now)
 {
-	const struct run *runs[2] = { base, now };
+	const struct run *runs[2] = {base, now};
 
 	memset(d, 0, sizeof(*d));
 	d->base = base;
@@ -1482,13 +1497,13 @@ static void diff_build(struct diff *d, const struct run *base, const struct run 
 		const struct sysc *o = sysc_find(base, s->name->s, s->name->len, s->hash);
 
 		if (!o || o->count != s->count)
-			d->sc[d->nsc++] = (struct sc_delta){ s->name, o ? o->count : 0, s->count };
+			d->sc[d->nsc++] = (struct sc_delta){s->name, o ? o->count : 0, s->count};
 	}
 	for (uint32_t i = 0; i < base->nsc; i++) {
 		const struct sysc *s = &base->sc[i];
 
 		if (!sysc_find(now, s->name->s, s->name->len, s->hash))
-			d->sc[d->nsc++] = (struct sc_delta){ s->name, s->count, 0 };
+			d->sc[d->nsc++] = (struct sc_delta){s->name, s->count, 0};
 	}
 	qsort(d->sc, d->nsc, sizeof(*d->sc), cmp_delta);
 
@@ -1541,7 +1556,10 @@ static size_t put_safe(FILE *f, const char *s, size_t n, bool html)
 		unsigned c = b[i];
 
 		if (c < 0x20 || c == 0x7f) {
-			const char *e = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
+			const char *e = c == '\n'   ? "\\n"
+					: c == '\t' ? "\\t"
+					: c == '\r' ? "\\r"
+						    : NULL;
 
 			cols += e ? (size_t)fprintf(f, "%s", e) : (size_t)fprintf(f, "\\x%02x", c);
 		} else if (c == 0xc2 && i + 1 < n && b[i + 1] >= 0x80 && b[i + 1] <= 0x9f) {
@@ -1551,11 +1569,12 @@ static size_t put_safe(FILE *f, const char *s, size_t n, bool html)
 			   ((b[i + 1] == 0x80 && (b[i + 2] == 0x8e || b[i + 2] == 0x8f ||
 						  (b[i + 2] >= 0xaa && b[i + 2] <= 0xae))) ||
 			    (b[i + 1] == 0x81 && b[i + 2] >= 0xa6 && b[i + 2] <= 0xa9))) {
-			cols += (size_t)fprintf(f, "\\u%04x",
-						0x2000 + ((b[i + 1] & 0x3f) << 6) + (b[i + 2] & 0x3f));
+			cols += (size_t)fprintf(
+			    f, "\\u%04x", 0x2000 + ((b[i + 1] & 0x3f) << 6) + (b[i + 2] & 0x3f));
 			i += 2;
 		} else if (html && strchr("&<>\"'", (int)c)) {
-			static const char *const ent[] = { "&amp;", "&lt;", "&gt;", "&quot;", "&#39;" };
+			static const char *const ent[] = {"&amp;", "&lt;", "&gt;", "&quot;",
+							  "&#39;"};
 
 			fputs(ent[strchr("&<>\"'", (int)c) - "&<>\"'"], f);
 			cols++;
@@ -1605,13 +1624,22 @@ static void put_fields(FILE *f, const struct fields *fl, bool html)
 		} else if (x->val) {
 			put_rstr(f, x->val, html);
 		} else
-			fputs(x->type == JV_TRUE ? "true" : x->type == JV_FALSE ? "false" : "null", f);
+			fputs(x->type == JV_TRUE    ? "true"
+			      : x->type == JV_FALSE ? "false"
+						    : "null",
+			      f);
 	}
 }
 
 static const char *plural(uint64_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
+}
+
+static void text_more(FILE *f, uint32_t n, uint32_t shown)
+{
+	if (n > shown)
+		fprintf(f, "  ... %" PRIu32 " more (--json or --html lists them all)\n", n - shown);
 }
 
 static void put_omitted(FILE *f, const struct omitted *o, const char *what)
@@ -1713,17 +1741,19 @@ static void text_header(FILE *f, const struct run *r)
 	fputs(")\n", f);
 	fprintf(f, "  processes  %" PRIu32 "%s", r->nprocs,
 		r->procs_omitted.distinct || r->procs_omitted.at_least ? "+" : "");
-	fprintf(f, ", %" PRIu64 " more %s\n", r->threads, plural(r->threads, "thread", "threads"));
-	fprintf(f, "  syscalls   %" PRIu64 " trapped, %" PRIu64 " denied (%" PRIu64 " kill), %" PRIu64
+	fprintf(f, ", plus %" PRIu64 " %s\n", r->threads, plural(r->threads, "thread", "threads"));
+	fprintf(f,
+		"  syscalls   %" PRIu64 " trapped, %" PRIu64 " denied (%" PRIu64 " kill), %" PRIu64
 		" rewritten\n",
 		r->syscalls, r->denied, r->killed, r->rewritten);
 	if (r->audit_only)
-		fprintf(f, "             audit mode: %" PRIu64 " calls the policy denies were allowed;"
+		fprintf(f,
+			"             audit mode: %" PRIu64 " calls the policy denies were allowed;"
 			" DENY and KILL below say what the policy decided\n",
 			r->audit_only);
 	if (r->invalid || r->too_long)
-		fprintf(f, "  skipped    %" PRIu64 " invalid %s, %" PRIu64 " %s too long\n", r->invalid,
-			plural(r->invalid, "line", "lines"), r->too_long,
+		fprintf(f, "  skipped    %" PRIu64 " invalid %s, %" PRIu64 " %s too long\n",
+			r->invalid, plural(r->invalid, "line", "lines"), r->too_long,
 			plural(r->too_long, "line", "lines"));
 }
 
@@ -1764,14 +1794,16 @@ static void text_tree(FILE *f, const struct run *r, const struct view *v)
 static void text_syscalls(FILE *f, const struct run *r, const struct view *v)
 {
 	fprintf(f, "\nSyscalls (%" PRIu32 " distinct)\n", r->nsc);
-	fprintf(f, "  %-22s %10s %8s %8s %8s\n", "SYSCALL", "COUNT", "DENY", "KILL", "REWRITE");
+	if (r->nsc)
+		fprintf(f, "  %-22s %10s %8s %8s %8s\n", "SYSCALL", "COUNT", "DENY", "KILL",
+			"REWRITE");
 	for (uint32_t i = 0; i < r->nsc; i++) {
 		const struct sysc *s = &r->sc[v->sc[i]];
 
 		fputs("  ", f);
 		put_col(f, s->name, 22);
-		fprintf(f, "%10" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n", s->count, s->deny,
-			s->kill, s->rewrite);
+		fprintf(f, "%10" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n", s->count,
+			s->deny, s->kill, s->rewrite);
 	}
 	put_omitted(f, &r->sc_omitted, "syscall names");
 }
@@ -1784,7 +1816,8 @@ static void text_targets(FILE *f, const struct run *r, const struct view *v)
 		if (!n && !r->tg_omitted[c].distinct && !r->tg_omitted[c].at_least)
 			continue;
 		fprintf(f, "\n%s (%" PRIu32 " distinct)\n", tclass_title[c], n);
-		fprintf(f, "  %10s %8s  %s\n", "COUNT", "DENIED", tclass_is_net(c) ? "ADDRESS" : "PATH");
+		fprintf(f, "  %10s %8s  %s\n", "COUNT", "DENIED",
+			tclass_is_net(c) ? "ADDRESS" : "PATH");
 		for (uint32_t i = 0; i < n && i < TEXT_ROWS; i++) {
 			const struct target *t = &r->tg[v->tg[c][i]];
 
@@ -1792,9 +1825,7 @@ static void text_targets(FILE *f, const struct run *r, const struct view *v)
 			put_rstr(f, t->name, false);
 			fputc('\n', f);
 		}
-		if (n > TEXT_ROWS)
-			fprintf(f, "  ... %" PRIu32 " more (--json or --html lists them all)\n",
-				n - TEXT_ROWS);
+		text_more(f, n, TEXT_ROWS);
 		put_omitted(f, &r->tg_omitted[c], tclass_is_net(c) ? "addresses" : "paths");
 	}
 }
@@ -1828,11 +1859,10 @@ static void text_denials(FILE *f, const struct run *r)
 		text_denial_head(f, "  ");
 	for (uint32_t i = 0; i < r->ndn && i < TEXT_DENIALS; i++)
 		text_denial(f, &r->dn[i], "  ");
-	if (r->ndn > TEXT_DENIALS)
-		fprintf(f, "  ... %" PRIu32 " more (--json or --html lists them all)\n",
-			r->ndn - TEXT_DENIALS);
+	text_more(f, r->ndn, TEXT_DENIALS);
 	if (r->denials_unlisted)
-		fprintf(f, "  ... %s%" PRIu64 " more distinct denials (%" PRIu64
+		fprintf(f,
+			"  ... %s%" PRIu64 " more distinct denials (%" PRIu64
 			" calls) not kept (table full)\n",
 			r->dn_omitted.at_least ? "at least " : "", r->dn_omitted.distinct,
 			r->denials_unlisted);
@@ -1880,7 +1910,8 @@ static void text_diff(FILE *f, const struct diff *d)
 	put_safe(f, b->file, strlen(b->file), false);
 	fprintf(f, " (new)\n");
 	if (d->incomplete)
-		fprintf(f, "  (a table of one trail was full: entries not kept are not compared)\n");
+		fprintf(f,
+			"  (a table of one trail was full: entries not kept are not compared)\n");
 	fprintf(f, "  %-12s %14s %14s %15s\n", "", "BASE", "NEW", "DELTA");
 	text_delta_row(f, "duration", run_duration(a), run_duration(b), true);
 	text_delta_row(f, "events", (double)run_events(a), (double)run_events(b), false);
@@ -1906,24 +1937,28 @@ static void text_diff(FILE *f, const struct diff *d)
 				continue;
 			fprintf(f, "\n%s only in the %s trail (%" PRIu32 ")\n", tclass_title[c],
 				side ? "new" : "base", n);
-			for (uint32_t i = 0; i < n; i++) {
+			for (uint32_t i = 0; i < n && i < TEXT_DENIALS; i++) {
 				const struct target *t = d->only[c][side][i];
 
-				fprintf(f, "  %c %8" PRIu64 "  ", side ? '+' : '-', target_weight(t));
+				fprintf(f, "  %c %8" PRIu64 "  ", side ? '+' : '-',
+					target_weight(t));
 				put_rstr(f, t->name, false);
 				if (t->denied)
 					fprintf(f, "  (%" PRIu64 " denied)", t->denied);
 				fputc('\n', f);
 			}
+			text_more(f, n, TEXT_DENIALS);
 		}
 	}
 	for (int side = 1; side >= 0; side--) {
 		fprintf(f, "\nDenials %s (%" PRIu32 ")\n",
-			side ? "new in the new trail" : "gone (only in the base trail)", d->ndn[side]);
+			side ? "new in the new trail" : "gone (only in the base trail)",
+			d->ndn[side]);
 		if (d->ndn[side])
 			text_denial_head(f, "  ");
-		for (uint32_t i = 0; i < d->ndn[side]; i++)
+		for (uint32_t i = 0; i < d->ndn[side] && i < TEXT_DENIALS; i++)
 			text_denial(f, d->dn[side][i], side ? "+ " : "- ");
+		text_more(f, d->ndn[side], TEXT_DENIALS);
 	}
 }
 
@@ -2288,16 +2323,16 @@ static void json_diff(FILE *f, const struct diff *d)
 /* ---- HTML output --------------------------------------------------------------------------- */
 
 static const char html_style[] =
-	"body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:80em}"
-	"h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccc}"
-	"table{border-collapse:collapse}td,th{padding:.15em .7em;text-align:left;"
-	"vertical-align:top}th{background:#eee}tr:nth-child(even) td{background:#f7f7f7}"
-	"td.n{text-align:right;font-variant-numeric:tabular-nums}code,.m{font-family:"
-	"ui-monospace,monospace;word-break:break-all}ul.tree{list-style:none;padding-left:1.2em}"
-	"ul.tree ul{list-style:none;padding-left:1.6em;border-left:1px dotted #aaa}"
-	".deny{color:#b03020}.note{color:#666}.add{color:#1a7f37}.del{color:#b03020}"
-	"dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:600}"
-	"dd{margin:0}";
+    "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:80em}"
+    "h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccc}"
+    "table{border-collapse:collapse}td,th{padding:.15em .7em;text-align:left;"
+    "vertical-align:top}th{background:#eee}tr:nth-child(even) td{background:#f7f7f7}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums}code,.m{font-family:"
+    "ui-monospace,monospace;word-break:break-all}ul.tree{list-style:none;padding-left:1.2em}"
+    "ul.tree ul{list-style:none;padding-left:1.6em;border-left:1px dotted #aaa}"
+    ".deny{color:#b03020}.note{color:#666}.add{color:#1a7f37}.del{color:#b03020}"
+    "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:600}"
+    "dd{margin:0}";
 
 static void html_begin(FILE *f, const char *title_a, const char *title_b)
 {
@@ -2359,15 +2394,17 @@ static void html_header(FILE *f, const struct run *r)
 	for (unsigned i = 0; i < EV__N; i++)
 		if (i != EV_OTHER || r->events[i])
 			fprintf(f, "%s%s %" PRIu64, i ? ", " : "", ev_name[i], r->events[i]);
-	fprintf(f, ")</dd><dt>processes</dt><dd>%" PRIu32 "%s, %" PRIu64 " more threads</dd>",
+	fprintf(f, ")</dd><dt>processes</dt><dd>%" PRIu32 "%s, plus %" PRIu64 " threads</dd>",
 		r->nprocs, r->procs_omitted.distinct || r->procs_omitted.at_least ? "+" : "",
 		r->threads);
-	fprintf(f, "<dt>syscalls</dt><dd>%" PRIu64 " trapped, <span class=\"deny\">%" PRIu64
+	fprintf(f,
+		"<dt>syscalls</dt><dd>%" PRIu64 " trapped, <span class=\"deny\">%" PRIu64
 		" denied</span> (%" PRIu64 " kill), %" PRIu64 " rewritten%s</dd>",
 		r->syscalls, r->denied, r->killed, r->rewritten,
 		r->audit_only ? " &mdash; audit mode: denials were logged, not enforced" : "");
 	if (r->invalid || r->too_long)
-		fprintf(f, "<dt>skipped</dt><dd>%" PRIu64 " invalid lines, %" PRIu64
+		fprintf(f,
+			"<dt>skipped</dt><dd>%" PRIu64 " invalid lines, %" PRIu64
 			" lines too long</dd>",
 			r->invalid, r->too_long);
 	fputs("</dl>\n", f);
@@ -2382,7 +2419,8 @@ static void html_bars(FILE *f, const struct run *r, const struct view *v)
 
 	if (!n)
 		return;
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%u\" "
+	fprintf(f,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%u\" "
 		"role=\"img\" aria-label=\"top syscalls\" font-size=\"12\">\n",
 		label + width + 90, n * row + 4);
 	for (uint32_t i = 0; i < n; i++) {
@@ -2393,15 +2431,17 @@ static void html_bars(FILE *f, const struct run *r, const struct view *v)
 
 		fprintf(f, "<text x=\"%d\" y=\"%u\" text-anchor=\"end\">", label - 6, y + 13);
 		put_rstr(f, s->name, true);
-		fprintf(f, "</text><rect x=\"%d\" y=\"%u\" width=\"%.1f\" height=\"%d\" "
+		fprintf(f,
+			"</text><rect x=\"%d\" y=\"%u\" width=\"%.1f\" height=\"%d\" "
 			"fill=\"#4a78b0\"/>",
 			label, y, w < 1 ? 1 : w, row - 4);
 		if (wd > 0)
-			fprintf(f, "<rect x=\"%d\" y=\"%u\" width=\"%.1f\" height=\"%d\" "
+			fprintf(f,
+				"<rect x=\"%d\" y=\"%u\" width=\"%.1f\" height=\"%d\" "
 				"fill=\"#c0392b\"><title>%" PRIu64 " denied</title></rect>",
 				label, y, wd < 1 ? 1 : wd, row - 4, s->deny + s->kill);
-		fprintf(f, "<text x=\"%.1f\" y=\"%u\">%" PRIu64 "</text>\n", label + (w < 1 ? 1 : w) + 4,
-			y + 13, s->count);
+		fprintf(f, "<text x=\"%.1f\" y=\"%u\">%" PRIu64 "</text>\n",
+			label + (w < 1 ? 1 : w) + 4, y + 13, s->count);
 	}
 	fputs("</svg>\n", f);
 }
@@ -2420,7 +2460,8 @@ static void html_timeline(FILE *f, const struct run *r)
 		if (r->tl.all[i] > max)
 			max = r->tl.all[i];
 	bw = (double)width / n;
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+	fprintf(f,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		"role=\"img\" aria-label=\"events over time\" font-size=\"11\">\n",
 		left + width + 10, height + bottom);
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>", left, height,
@@ -2437,14 +2478,18 @@ static void html_timeline(FILE *f, const struct run *r)
 
 		if (!r->tl.all[i])
 			continue;
-		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#4a78b0\">"
-			"<title>%.3f-%.3f s: %" PRIu64 " events, %" PRIu64 " denied</title></rect>",
-			x, height - h, bw > 1.5 ? bw - 0.5 : bw, h, i * r->tl.width,
-			(i + 1) * r->tl.width, r->tl.all[i], r->tl.denied[i]);
+		fprintf(
+		    f,
+		    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#4a78b0\">"
+		    "<title>%.3f-%.3f s: %" PRIu64 " events, %" PRIu64 " denied</title></rect>",
+		    x, height - h, bw > 1.5 ? bw - 0.5 : bw, h, i * r->tl.width,
+		    (i + 1) * r->tl.width, r->tl.all[i], r->tl.denied[i]);
 		if (r->tl.denied[i])
-			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+			fprintf(f,
+				"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 				"fill=\"#c0392b\"/>",
-				x, height - (hd < 1 ? 1 : hd), bw > 1.5 ? bw - 0.5 : bw, hd < 1 ? 1 : hd);
+				x, height - (hd < 1 ? 1 : hd), bw > 1.5 ? bw - 0.5 : bw,
+				hd < 1 ? 1 : hd);
 		fputc('\n', f);
 	}
 	fputs("</svg>\n", f);
@@ -2499,14 +2544,17 @@ static void html_tree(FILE *f, const struct run *r, const struct view *v)
 		fputs("</ul>\n", f);
 	}
 	if (r->procs_omitted.distinct || r->procs_omitted.at_least)
-		fprintf(f, "<p class=\"note\">%s%" PRIu64 " more processes not kept (table full)</p>\n",
-			r->procs_omitted.at_least ? "at least " : "", r->procs_omitted.distinct);
+		fprintf(
+		    f, "<p class=\"note\">%s%" PRIu64 " more processes not kept (table full)</p>\n",
+		    r->procs_omitted.at_least ? "at least " : "", r->procs_omitted.distinct);
 }
 
 static void html_omitted(FILE *f, const struct omitted *o, const char *what)
 {
 	if (o->distinct || o->at_least)
-		fprintf(f, "<p class=\"note\">%s%" PRIu64 " more distinct %s not kept (table full)</p>\n",
+		fprintf(f,
+			"<p class=\"note\">%s%" PRIu64
+			" more distinct %s not kept (table full)</p>\n",
 			o->at_least ? "at least " : "", o->distinct, what);
 }
 
@@ -2523,7 +2571,8 @@ static void html_target_rows(FILE *f, const struct target *const *t, uint32_t n,
 	fprintf(f, "<table><tr><th>count</th><th>denied</th><th>%s</th></tr>\n",
 		net ? "address" : "path");
 	for (uint32_t i = 0; i < n && i < HTML_ROWS; i++) {
-		fprintf(f, "<tr%s%s%s><td class=\"n\">%" PRIu64 "</td><td class=\"n%s\">%" PRIu64
+		fprintf(f,
+			"<tr%s%s%s><td class=\"n\">%" PRIu64 "</td><td class=\"n%s\">%" PRIu64
 			"</td><td class=\"m\">",
 			cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "", t[i]->count,
 			t[i]->denied ? " deny" : "", t[i]->denied);
@@ -2540,7 +2589,8 @@ static void html_denial_rows(FILE *f, const struct denial *const *d, uint32_t n)
 	      "<th>errno</th><th>rule</th><th>target</th><th>decision</th></tr>\n",
 	      f);
 	for (uint32_t i = 0; i < n && i < HTML_ROWS; i++) {
-		fprintf(f, "<tr><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%.6f</td>"
+		fprintf(f,
+			"<tr><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%.6f</td>"
 			"<td class=\"n\">%d</td><td>",
 			d[i]->count, d[i]->first_ts, d[i]->pid);
 		put_rstr(f, d[i]->syscall, true);
@@ -2552,7 +2602,9 @@ static void html_denial_rows(FILE *f, const struct denial *const *d, uint32_t n)
 		put_rstr(f, d[i]->target, true);
 		fprintf(f, "</td><td>%s%s</td></tr>\n",
 			d[i]->decision < DEC_OTHER ? dec_name[d[i]->decision] : "?",
-			d[i]->action == DEC_ALLOW || d[i]->action == DEC_REWRITE ? " (audit: allowed)" : "");
+			d[i]->action == DEC_ALLOW || d[i]->action == DEC_REWRITE
+			    ? " (audit: allowed)"
+			    : "");
 	}
 	fputs("</table>\n", f);
 	html_more(f, n, HTML_ROWS);
@@ -2577,8 +2629,10 @@ static void html_report(FILE *f, const struct run *r, const struct view *v)
 
 		fputs("<tr><td>", f);
 		put_rstr(f, s->name, true);
-		fprintf(f, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-			"</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64 "</td></tr>\n",
+		fprintf(f,
+			"</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
+			"</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
+			"</td></tr>\n",
 			s->count, s->deny, s->kill, s->rewrite);
 	}
 	fputs("</table>\n", f);
@@ -2600,10 +2654,13 @@ static void html_report(FILE *f, const struct run *r, const struct view *v)
 	html_denial_rows(f, dn, r->ndn);
 	html_omitted(f, &r->dn_omitted, "denials");
 	if (r->nlimits) {
-		fputs("<h2>Limits</h2>\n<table><tr><th>ts</th><th>pid</th><th>fields</th></tr>\n", f);
+		fputs("<h2>Limits</h2>\n<table><tr><th>ts</th><th>pid</th><th>fields</th></tr>\n",
+		      f);
 		for (unsigned i = 0; i < r->nlimits; i++) {
-			fprintf(f, "<tr><td class=\"n\">%.6f</td><td class=\"n\">%d</td><td class=\"m\">",
-				r->limits[i].ts, r->limits[i].pid);
+			fprintf(
+			    f,
+			    "<tr><td class=\"n\">%.6f</td><td class=\"n\">%d</td><td class=\"m\">",
+			    r->limits[i].ts, r->limits[i].pid);
 			put_fields(f, &r->limits[i].fields, true);
 			fputs("</td></tr>\n", f);
 		}
@@ -2627,15 +2684,18 @@ static void html_diff(FILE *f, const struct diff *d)
 		fputs("<p class=\"note\">A table of one trail was full: entries not kept are not "
 		      "compared.</p>\n",
 		      f);
-	fprintf(f, "<table><tr><th></th><th>base</th><th>new</th></tr>"
+	fprintf(f,
+		"<table><tr><th></th><th>base</th><th>new</th></tr>"
 		"<tr><td>duration</td><td class=\"n\">%.6f s</td><td class=\"n\">%.6f s</td></tr>"
 		"<tr><td>events</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-		"</td></tr><tr><td>processes</td><td class=\"n\">%" PRIu32 "</td><td class=\"n\">%"
-		PRIu32 "</td></tr><tr><td>syscalls</td><td class=\"n\">%" PRIu64
-		"</td><td class=\"n\">%" PRIu64 "</td></tr><tr><td>denied</td><td class=\"n\">%"
-		PRIu64 "</td><td class=\"n\">%" PRIu64 "</td></tr></table>\n",
-		run_duration(a), run_duration(b), run_events(a), run_events(b), a->nprocs, b->nprocs,
-		a->syscalls, b->syscalls, a->denied, b->denied);
+		"</td></tr><tr><td>processes</td><td class=\"n\">%" PRIu32
+		"</td><td class=\"n\">%" PRIu32
+		"</td></tr><tr><td>syscalls</td><td class=\"n\">%" PRIu64
+		"</td><td class=\"n\">%" PRIu64
+		"</td></tr><tr><td>denied</td><td class=\"n\">%" PRIu64
+		"</td><td class=\"n\">%" PRIu64 "</td></tr></table>\n",
+		run_duration(a), run_duration(b), run_events(a), run_events(b), a->nprocs,
+		b->nprocs, a->syscalls, b->syscalls, a->denied, b->denied);
 	fprintf(f, "<h2>Syscall counts that differ (%" PRIu32 ")</h2>\n", d->nsc);
 	fputs("<table><tr><th>syscall</th><th>base</th><th>new</th><th>delta</th></tr>\n", f);
 	for (uint32_t i = 0; i < d->nsc; i++) {
@@ -2643,7 +2703,8 @@ static void html_diff(FILE *f, const struct diff *d)
 
 		fputs("<tr><td>", f);
 		put_rstr(f, d->sc[i].name, true);
-		fprintf(f, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
+		fprintf(f,
+			"</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
 			"</td><td class=\"n %s\">%+.0f</td></tr>\n",
 			d->sc[i].base, d->sc[i].now, delta > 0 ? "add" : "del", delta);
 	}
@@ -2652,8 +2713,8 @@ static void html_diff(FILE *f, const struct diff *d)
 		for (int side = 1; side >= 0; side--) {
 			if (!d->nonly[c][side])
 				continue;
-			fprintf(f, "<h2>%s only in the %s trail (%" PRIu32 ")</h2>\n", tclass_title[c],
-				side ? "new" : "base", d->nonly[c][side]);
+			fprintf(f, "<h2>%s only in the %s trail (%" PRIu32 ")</h2>\n",
+				tclass_title[c], side ? "new" : "base", d->nonly[c][side]);
 			html_target_rows(f, d->only[c][side], d->nonly[c][side], tclass_is_net(c),
 					 side ? "add" : "del");
 		}
@@ -2732,7 +2793,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 
 		if (operands || a[0] != '-' || !a[1]) {
 			if (o->trail)
-				return bad_usage("unexpected operand '%s': give one audit trail", a);
+				return bad_usage("unexpected operand '%s': give one audit trail",
+						 a);
 			o->trail = a;
 		} else if (strcmp(a, "--") == 0) {
 			operands = true;

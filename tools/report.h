@@ -11,15 +11,15 @@
 #ifndef SYSWARD_REPORT_H
 #define SYSWARD_REPORT_H
 
-#define REPORT_MAX_LINE (1u << 20)  /* longer lines are skipped and counted */
-#define REPORT_MAX_DEPTH 64         /* JSON nesting of one line */
-#define REPORT_MAX_VALUES (1u << 16) /* JSON values in one line */
-#define REPORT_MAX_PROCS 100000     /* processes in the tree */
-#define REPORT_MAX_SYSCALLS 2048    /* distinct syscall names */
-#define REPORT_MAX_TARGETS 10000    /* distinct paths or addresses, per class */
-#define REPORT_MAX_DENIALS 10000    /* distinct (syscall, target, rule, errno) */
-#define REPORT_MAX_LIMITS 64        /* limit events kept */
-#define REPORT_STR_MAX 4096         /* longest string kept; longer ones are cut */
+#define REPORT_MAX_LINE (1u << 20)     /* longer lines are skipped and counted */
+#define REPORT_MAX_DEPTH 64	       /* JSON nesting of one line */
+#define REPORT_MAX_VALUES (1u << 16)   /* JSON values in one line */
+#define REPORT_MAX_PROCS 100000	       /* processes in the tree */
+#define REPORT_MAX_SYSCALLS 2048       /* distinct syscall names */
+#define REPORT_MAX_TARGETS 10000       /* distinct paths or addresses, per class */
+#define REPORT_MAX_DENIALS 10000       /* distinct (syscall, target, rule, errno) */
+#define REPORT_MAX_LIMITS 64	       /* limit events kept */
+#define REPORT_STR_MAX 4096	       /* longest string kept; longer ones are cut */
 #define REPORT_POOL_BUDGET (48u << 20) /* all strings kept of one trail */
 
 /*
