@@ -50,8 +50,9 @@ UNIT_SRC := $(wildcard tests/test_*.c)
 UNIT_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 # ---- tracee tests: standalone programs, verdict in the exit status ----------------
-TT_SRC   := $(wildcard tracee-tests/*.c tracee-tests/attacks/*.c tracee-tests/net/*.c)
-TT_TABLES := $(wildcard tracee-tests/expected.tsv tracee-tests/attacks/expected.tsv tracee-tests/net/expected.tsv)
+TT_DIRS  := tracee-tests tracee-tests/attacks tracee-tests/net tracee-tests/limits tracee-tests/learn tracee-tests/serve
+TT_SRC   := $(foreach d,$(TT_DIRS),$(wildcard $(d)/*.c))
+TT_TABLES := $(foreach d,$(TT_DIRS),$(wildcard $(d)/expected.tsv))
 TT_BIN   := $(patsubst tracee-tests/%.c,$(B)/tracee-tests/%,$(TT_SRC))
 
 MAN_SRC  := $(wildcard docs/*.[1-8].md)
@@ -96,7 +97,7 @@ TT_CFLAGS := -std=gnu11 -O1 -g -Wall -D_GNU_SOURCE -pthread
 $(B)/tracee-tests/%: tracee-tests/%.c tracee-tests/tt.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(TT_CFLAGS) -o $@ $< -lpthread
+	$(Q)$(CC) $(TT_CFLAGS) -Itracee-tests -o $@ $< -lpthread
 
 $(B)/man/%: docs/%.md
 	@mkdir -p $(dir $@)
