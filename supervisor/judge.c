@@ -998,7 +998,7 @@ static void judge_seccomp_stop_(struct run *r, struct tracee *t, struct sc_stat 
 			snprintf(msg, sizeof(msg), "%s killed by the default action", c.name);
 		r->denied++;
 		run_kill_tree(r, V_POLICY_KILL, msg);
-		tracee_resume(r, t, PTRACE_CONT, 0);
+		deny_now(r, t, arch, EPERM); /* the call never runs, SIGKILL is on its way */
 		return;
 	}
 	if (c.action == POL_DENY) {
