@@ -630,6 +630,8 @@ static const struct statement {
 	{ "mode", parse_mode },
 };
 
+/* statement = default | include | rule | redirect | limit | backtrace | mode ;
+ * (chosen by the first word) */
 static int parse_statement(struct parser *ps, const struct pol_line *ln)
 {
 	size_t i;
@@ -640,7 +642,8 @@ static int parse_statement(struct parser *ps, const struct pol_line *ln)
 	return perr(ps, "unknown keyword '%s'", ln->tok[0].s);
 }
 
-/* Parse text[0..len) (writable, NUL-terminated) as the file `name`. */
+/* policy = { line } ;   line = [ statement ] [ comment ] newline ;   (see lex.h)
+ * Parse text[0..len) (writable, NUL-terminated) as the file `name`. */
 static int parse_text(struct parser *ps, const char *name, char *text, size_t len)
 {
 	const char *saved_file = ps->file;

@@ -90,6 +90,12 @@ int policy_add_dir_rule(struct policy *p, enum pol_action action, unsigned acces
  * the last matching rule of their kind; for PATH every access bit must be allowed (write
  * implies read); no match means the default action with the default errno of the kind
  * (EACCES paths, ECONNREFUSED connect, EADDRNOTAVAIL bind, EAFNOSUPPORT socket, EPERM syscall).
+ * Details (sysward.policy(5)): a PATH request with access 0 is judged as a read; paths are
+ * normalised (`//`, `.`, trailing `/`) and one that is relative or keeps a `..` is denied
+ * (EACCES; ENAMETOOLONG past 4095 bytes) whatever the policy says, as is a CONNECT/BIND
+ * without addr.  SOCKET: inet/inet6 SOCK_RAW and ICMP ping sockets are judged by `socket
+ * raw|ping` rules, so ask for them too; other inet/inet6 and unix sockets are allowed (file
+ * NULL), connect/bind rules judge them.
  */
 void policy_eval(const struct policy *p, const struct pol_request *req, struct pol_verdict *out);
 #define policy_simulate policy_eval

@@ -39,18 +39,16 @@ static int build_policy(struct run *r, const struct options *o)
 	}
 	r->profile = profile;
 	if (profile && strcmp(profile, "default") == 0) {
-		/* the default profile lets the program use its working directory */
-		char text[PATH_MAX * 3 + 64];
-		if (strpbrk(r->cwd, " \t\n#*?[")) {
-			warnx_("the working directory '%s' cannot be named in a rule: the default "
-			       "profile grants it nothing", r->cwd);
-		} else {
-			snprintf(text, sizeof(text), "allow write %s/**\nallow exec %s/**\n",
-				 strcmp(r->cwd, "/") ? r->cwd : "", strcmp(r->cwd, "/") ? r->cwd : "");
-			if (policy_load_string(r->policy, "<working-directory>", text, &err) < 0) {
-				warnx_("%s", err.msg);
-				return -EINVAL;
-			}
+		/* the default profile lets the program use its working directory; never `/`:
+		 * a rule for all of / would override every secret the profile protects */
+		if (strcmp(r->cwd, "/") == 0) {
+			warnx_("the working directory is /: the default profile grants it nothing");
+		} else if (policy_add_dir_rule(r->policy, POL_ALLOW, POL_WRITE, r->cwd, "cwd",
+					       &err) < 0 ||
+			   policy_add_dir_rule(r->policy, POL_ALLOW, POL_EXEC, r->cwd, "cwd",
+					       &err) < 0) {
+			warnx_("%s", err.msg);
+			return -EINVAL;
 		}
 	}
 	for (int i = 0; i < o->n_policy; i++) {
@@ -286,10 +284,9 @@ int run_main(const struct options *o)
 		warnx_("%s", limits_notice(r.limits));
 	if (limits_scratch_dir(r.limits)) {
 		struct pol_error err;
-		char text[PATH_MAX * 2 + 64];
 		snprintf(r.cwd, sizeof(r.cwd), "%s", limits_scratch_dir(r.limits));
-		snprintf(text, sizeof(text), "allow write %s/**\nallow exec %s/**\n", r.cwd, r.cwd);
-		if (policy_load_string(r.policy, "<scratch>", text, &err) < 0) {
+		if (policy_add_dir_rule(r.policy, POL_ALLOW, POL_WRITE, r.cwd, "scratch", &err) < 0 ||
+		    policy_add_dir_rule(r.policy, POL_ALLOW, POL_EXEC, r.cwd, "scratch", &err) < 0) {
 			warnx_("%s", err.msg);
 			goto out_limits;
 		}

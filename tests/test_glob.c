@@ -221,7 +221,8 @@ static void test_errors(void **state)
 			fail_msg("'%s' compiled", c->pattern);
 		assert_null(g);
 		if (!why || strcmp(why, c->why) != 0)
-			fail_msg("'%s': got '%s', want '%s'", c->pattern, why ? why : "(null)", c->why);
+			fail_msg("'%s': got '%s', want '%s'", c->pattern, why ? why : "(null)",
+				 c->why);
 	}
 	/* the limit is on the canonical text (what policy_dump prints), not on the input */
 	big = malloc(POL_GLOB_TEXT_MAX + 1);

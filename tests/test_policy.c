@@ -118,7 +118,8 @@ static void make_req(struct req_buf *b, const char *spec)
 
 		b->req.kind = POL_REQ_PATH;
 		b->req.access = (strchr(verb, 'r') ? POL_READ : 0) |
-				(strchr(verb, 'w') ? POL_WRITE : 0) | (strchr(verb, 'x') ? POL_EXEC : 0);
+				(strchr(verb, 'w') ? POL_WRITE : 0) |
+				(strchr(verb, 'x') ? POL_EXEC : 0);
 		b->req.path = at ? strndup(path, (size_t)(at - path)) : strdup(path);
 		if (at) {
 			snprintf(b->path, sizeof(b->path), "%s", at + 1);
@@ -503,10 +504,12 @@ static const struct diag_case {
 	{ "frobnicate /x\n", "t.policy:1: unknown keyword 'frobnicate'" },
 	{ "# c\n\n  allow read foo\n",
 	  "t.policy:3: bad pattern 'foo': relative path (patterns must be absolute)" },
-	{ "allow read /a/../b", "t.policy:1: bad pattern '/a/../b': '..' components are not allowed" },
+	{ "allow read /a/../b",
+	  "t.policy:1: bad pattern '/a/../b': '..' components are not allowed" },
 	{ "allow read /a/[bc", "t.policy:1: bad pattern '/a/[bc': unterminated [" },
 	{ "allow read /a/[z-a]", "t.policy:1: bad pattern '/a/[z-a]': bad range in [...]" },
-	{ "allow read /a/b**", "t.policy:1: bad pattern '/a/b**': '**' must be a whole path component" },
+	{ "allow read /a/b**",
+	  "t.policy:1: bad pattern '/a/b**': '**' must be a whole path component" },
 	{ "allow read /a/\\", "t.policy:1: bad pattern '/a/\\': trailing backslash" },
 	{ "allow read /a/\\xZZ",
 	  "t.policy:1: bad pattern '/a/\\xZZ': bad \\x escape (two hex digits expected)" },
@@ -521,7 +524,8 @@ static const struct diag_case {
 	{ "deny read /x extra", "t.policy:1: trailing garbage 'extra'" },
 	{ "deny read /x errno=EPERM extra", "t.policy:1: trailing garbage 'extra'" },
 	{ "allow",
-	  "t.policy:1: allow: missing access (read, write, exec, connect, bind, socket or syscall)" },
+	  "t.policy:1: allow: missing access (read, write, exec, connect, bind, socket or "
+	  "syscall)" },
 	{ "allow read", "t.policy:1: allow read: missing pattern" },
 	{ "deny read,write", "t.policy:1: deny read,write: missing pattern" },
 	{ "deny connect", "t.policy:1: deny connect: missing address" },
@@ -548,15 +552,17 @@ static const struct diag_case {
 	  "cpus, fsize, nofile or scratch)" },
 	{ "limit memory", "t.policy:1: limit memory: missing value" },
 	{ "limit memory 12Q",
-	  "t.policy:1: limit memory: bad value '12Q': expected a size in bytes, such as 4096, 512K, "
-	  "256M or 2G" },
+	  "t.policy:1: limit memory: bad value '12Q': expected a size in bytes, such as 4096, "
+	  "512K, 256M or 2G" },
 	{ "limit memory 0", "t.policy:1: limit memory: bad value '0': must be greater than 0" },
-	{ "limit memory 99999999999T", "t.policy:1: limit memory: bad value '99999999999T': size too large" },
+	{ "limit memory 99999999999T",
+	  "t.policy:1: limit memory: bad value '99999999999T': size too large" },
 	{ "limit pids 0", "t.policy:1: limit pids: bad value '0': must be at least 1" },
 	{ "limit nofile x", "t.policy:1: limit nofile: bad value 'x': expected a whole number" },
 	{ "limit cpu-time -1",
 	  "t.policy:1: limit cpu-time: bad value '-1': expected seconds, such as 2 or 0.5" },
-	{ "limit wall-time 0", "t.policy:1: limit wall-time: bad value '0': must be greater than 0" },
+	{ "limit wall-time 0",
+	  "t.policy:1: limit wall-time: bad value '0': must be greater than 0" },
 	{ "limit cpus 3-1",
 	  "t.policy:1: limit cpus: bad value '3-1': expected a CPU list such as 0 or 0-3,6" },
 	{ "limit memory 1G 2G", "t.policy:1: trailing garbage '2G'" },
@@ -568,7 +574,8 @@ static const struct diag_case {
 	{ "allow connect inet:",
 	  "t.policy:1: bad address 'inet:': missing IP address (or *)" },
 	{ "allow connect inet:10.0.0.1/8",
-	  "t.policy:1: bad address 'inet:10.0.0.1/8': address has bits set beyond the prefix length" },
+	  "t.policy:1: bad address 'inet:10.0.0.1/8': address has bits set beyond the prefix "
+	  "length" },
 	{ "allow connect inet:1.2.3.4:70000",
 	  "t.policy:1: bad address 'inet:1.2.3.4:70000': bad port (0-65535, or a range LOW-HIGH)" },
 	{ "allow connect inet:1.2.3.4:",
@@ -755,8 +762,8 @@ static void test_include_depth(void **state)
 	assert_int_equal(policy_load_file(p, path, &err), 0);
 	snprintf(path, sizeof(path), "%s/d3.policy", tmpdir); /* 17 levels: too deep */
 	assert_int_equal(policy_load_file(p, path, &err), -EINVAL);
-	snprintf(want, sizeof(want), "%s/d19.policy:1: include: nested too deeply (at most 16 levels)",
-		 tmpdir);
+	snprintf(want, sizeof(want),
+		 "%s/d19.policy:1: include: nested too deeply (at most 16 levels)", tmpdir);
 	assert_string_equal(err.msg, want);
 	policy_free(p);
 }
@@ -1024,8 +1031,8 @@ static void expect(const struct policy *p, const char *request, enum pol_action 
 	make_req(&b, request);
 	policy_eval(p, &b.req, &v);
 	if (v.action != action || v.err != err)
-		fail_msg("%s: got action %d err %d (rule %s:%d), want %d %d", request, v.action, v.err,
-			 v.file ? v.file : "default", v.line, action, err);
+		fail_msg("%s: got action %d err %d (rule %s:%d), want %d %d", request, v.action,
+			 v.err, v.file ? v.file : "default", v.line, action, err);
 	free_req(&b);
 }
 
@@ -1096,7 +1103,8 @@ static void test_add_dir_rule(void **state)
 	char *text;
 
 	(void)state;
-	assert_int_equal(policy_add_dir_rule(p, POL_ALLOW, POL_WRITE, "/srv//job/", "cwd", &err), 0);
+	assert_int_equal(policy_add_dir_rule(p, POL_ALLOW, POL_WRITE, "/srv//job/", "cwd", &err),
+			 0);
 	assert_int_equal(policy_add_dir_rule(p, POL_DENY, POL_EXEC, "/", "cwd", &err), 0);
 	text = dump(p);
 	assert_non_null(strstr(text, "allow write /srv/job/**                         # cwd:1\n"));

@@ -107,8 +107,8 @@ static void test_limits(void **state)
 		r = settings_set_limit(&s, c->key, c->value, &why);
 		if (c->why) {
 			if (r != -EINVAL || !why || strcmp(why, c->why) != 0)
-				fail_msg("%s %s: got %d '%s', want '%s'", limit_name(c->key), c->value,
-					 r, why ? why : "", c->why);
+				fail_msg("%s %s: got %d '%s', want '%s'", limit_name(c->key),
+					 c->value, r, why ? why : "", c->why);
 			assert_memory_equal(&s, &before, sizeof(s)); /* unchanged */
 			assert_int_equal(settings_format_limit(&s, c->key, buf, sizeof(buf)),
 					 -ENOENT);
@@ -119,8 +119,8 @@ static void test_limits(void **state)
 		assert_true(s.set[c->key]);
 		assert_int_equal(settings_format_limit(&s, c->key, buf, sizeof(buf)), 0);
 		if (strcmp(buf, c->canonical) != 0)
-			fail_msg("%s %s: canonical '%s', want '%s'", limit_name(c->key), c->value, buf,
-				 c->canonical);
+			fail_msg("%s %s: canonical '%s', want '%s'", limit_name(c->key), c->value,
+				 buf, c->canonical);
 		/* the canonical text parses back to the same value */
 		{
 			struct settings t;
