@@ -151,66 +151,16 @@ bool arena_overlaps(const struct tracee *t, uint64_t addr, uint64_t len)
 	return addr < t->arena_base + ARENA_SIZE && end > t->arena_base;
 }
 
-/* Wait for the next stop of `t` during an injection; 0 at its syscall-exit stop. */
-static int inject_wait_exit(struct tracee *t)
+/* Run one syscall through the poked instruction at insn; its result in *ret. */
+static int inject(struct run *r, struct tracee *t, uint64_t insn, long nr, uint64_t a0,
+		  uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, int64_t *ret)
 {
-	for (;;) {
-		int st;
-		pid_t p = waitpid(t->tid, &st, __WALL);
-
-		if (p < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (!WIFSTOPPED(st))
-			return -ESRCH; /* died; the loop will not see this status again */
-		if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
-			struct __ptrace_syscall_info info;
-			if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) < 0)
-				return -errno;
-			if (info.op == PTRACE_SYSCALL_INFO_EXIT)
-				return 0;
-		} else if (WSTOPSIG(st) != SIGTRAP && (st >> 16) == 0) {
-			t->pending_sig = WSTOPSIG(st); /* deliver it after the injection */
-		} else if ((st >> 16) == PTRACE_EVENT_EXIT) {
-			return -ESRCH;
-		}
-		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
-			return -errno;
-	}
-}
-
-/* Run one syscall in a task stopped at a syscall-exit stop; its result in *ret. */
-static int inject(struct tracee *t, uint64_t insn, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
-		  uint64_t a3, uint64_t a4, uint64_t a5, int64_t *ret)
-{
-	const struct arch_ops *arch = t->arch;
 	uint64_t args[6] = { a0, a1, a2, a3, a4, a5 };
-	struct regs r;
-	int e;
 
-	if ((e = arch->get_regs(t->tid, &r)) < 0)
-		return e;
-	arch->set_ip(&r, insn);
-	arch->prep_inject(&r, nr, args);
-	if ((e = arch->set_regs(t->tid, &r)) < 0)
-		return e;
-	if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
-		return -errno;
-	if ((e = inject_wait_exit(t)) < 0)
-		return e;
-	if ((e = arch->get_regs(t->tid, &r)) < 0)
-		return e;
-	*ret = arch->get_return(&r);
-	return 0;
+	return inject_at(r, t, insn, nr, args, ret);
 }
 
-static long nr_of(const struct arch_ops *arch, const char *name)
-{
-	const struct sc_row *row = systab_by_name(name);
-	return row ? systab_nr(arch, row) : -1;
-}
+#define nr_of sc_nr
 
 int arena_map_into(struct run *r, struct tracee *t)
 {
@@ -223,7 +173,6 @@ int arena_map_into(struct run *r, struct tracee *t)
 	struct arena *a = NULL;
 	int e, pidfd, fd = -1;
 
-	(void)r;
 	if ((e = arch->get_regs(t->tid, &saved)) < 0)
 		return e;
 	ip = arch->get_ip(&saved);
@@ -240,12 +189,12 @@ int arena_map_into(struct run *r, struct tracee *t)
 	if ((e = mem_poke(t->tid, ip, arch->syscall_insn, arch->syscall_insn_len)) < 0)
 		return e;
 
-	e = inject(t, ip, nr_of(arch, "memfd_create"), scratch, MFD_CLOEXEC | MFD_ALLOW_SEALING,
+	e = inject(r, t, ip, nr_of(arch, "memfd_create"), scratch, MFD_CLOEXEC | MFD_ALLOW_SEALING,
 		   0, 0, 0, 0, &tfd);
 	if (e == 0 && tfd < 0)
 		e = (int)tfd;
 	if (e == 0) {
-		e = inject(t, ip, nr_of(arch, "ftruncate"), (uint64_t)tfd, ARENA_SIZE, 0, 0, 0, 0,
+		e = inject(r, t, ip, nr_of(arch, "ftruncate"), (uint64_t)tfd, ARENA_SIZE, 0, 0, 0, 0,
 			   &rv);
 		if (e == 0 && rv < 0)
 			e = (int)rv;
@@ -266,15 +215,16 @@ int arena_map_into(struct run *r, struct tracee *t)
 			close(fd);
 	}
 	if (e == 0) {
-		e = inject(t, ip, nr_of(arch, "mmap"), 0, ARENA_SIZE, PROT_READ, MAP_SHARED,
+		e = inject(r, t, ip, nr_of(arch, "mmap"), 0, ARENA_SIZE, PROT_READ, MAP_SHARED,
 			   (uint64_t)tfd, 0, &base);
 		if (e == 0 && base < 0 && base > -4096)
 			e = (int)base;
 	}
-	if (tfd >= 0 && e != -ESRCH)
-		inject(t, ip, nr_of(arch, "close"), (uint64_t)tfd, 0, 0, 0, 0, 0, &rv);
+	if (tfd >= 0 && e != -ESRCH &&
+	    inject(r, t, ip, nr_of(arch, "close"), (uint64_t)tfd, 0, 0, 0, 0, 0, &rv) == -ESRCH)
+		e = -ESRCH;
 	if (e == 0 && r->mseal) {
-		e = inject(t, ip, NR_MSEAL_GENERIC, (uint64_t)base, ARENA_SIZE, 0, 0, 0, 0, &rv);
+		e = inject(r, t, ip, NR_MSEAL_GENERIC, (uint64_t)base, ARENA_SIZE, 0, 0, 0, 0, &rv);
 		if (e == 0 && rv != 0)
 			e = (int)rv;
 	}

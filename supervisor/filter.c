@@ -28,6 +28,9 @@
 #define TIOCLINUX 0x541C
 #endif
 
+/* FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS, FS_IOC_FSSETXATTR */
+static const uint64_t inode_ioctls[] = { 0x40086602, 0x40046602, 0x401c5820 };
+
 static int add_class_rules(scmp_filter_ctx ctx, struct run *r, const struct sc_row *row, int nr)
 {
 	int e = 0;
@@ -69,6 +72,10 @@ static int add_class_rules(scmp_filter_ctx ctx, struct run *r, const struct sc_r
 		if (!e)
 			e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
 					     SCMP_A1(SCMP_CMP_MASKED_EQ, M32, TIOCLINUX));
+		/* inode flags (chattr) and fsxattr through any fd, even one opened read-only */
+		for (size_t i = 0; i < ARRAY_SIZE(inode_ioctls) && !e; i++)
+			e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+					     SCMP_A1(SCMP_CMP_MASKED_EQ, M32, inode_ioctls[i]));
 		if (!e)
 			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_LT, TIOCSTI));
 		if (!e)

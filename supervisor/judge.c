@@ -326,24 +326,19 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 	}
 	/* NULL name: utimensat(fd, NULL, ...) works on the fd itself */
 	if (c->a[i] == 0 && strcmp(c->name, "utimensat") == 0) {
-		e = resolve_fd(c->t, dirfd, &res);
+		/* RACE: judged and run on the tracee's own duplicate of the fd (chain.c) */
+		e = chain_pin_fd(c, dirfd_i, &res);
 		audit_path(c, NULL, e == 0 ? &res : NULL, NULL);
 		c->path_index++;
 		if (e < 0) {
-			call_builtin(c, POL_DENY, e == -EBADF ? EBADF : -e);
+			if (!c->gone)
+				call_builtin(c, POL_DENY, -e);
 			return;
 		}
-		if (!res.magic)
+		if (res.magic)
+			call_builtin(c, POL_ALLOW, 0); /* a pipe or socket of its own */
+		else
 			judge_one_path(c, res.path, acc);
-		/* RACE: dup2 onto the fd could swap the file: turn it into the path form */
-		if (!res.magic && c->action == POL_ALLOW) {
-			uint64_t p = call_arena_put(c, res.path, strlen(res.path) + 1);
-			if (p) {
-				call_set_arg(c, dirfd_i, (uint64_t)AT_FDCWD);
-				call_set_arg(c, i, p);
-				call_set_arg(c, at_i, atflags | AT_SYMLINK_NOFOLLOW);
-			}
-		}
 		return;
 	}
 
@@ -357,13 +352,28 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 	}
 
 	if (len == 0) {
+		/* RACE: the empty name was read from tracee memory like any other; the kernel
+		 * must read it from the arena too, or a thread could put a path there */
+		if (spec->empty && (atflags & AT_EMPTY_PATH) && !(c->t->mm_shared || c->t->shared_maps)) {
+			/* alone in its address space: nobody can change the empty name */
+		} else if (spec->empty && (atflags & AT_EMPTY_PATH)) {
+			uint64_t p = call_arena_put(c, "", 1);
+			if (!p)
+				return;
+			call_set_arg(c, i, p);
+		}
 		if (spec->empty && (atflags & AT_EMPTY_PATH)) {
-			/* the dirfd itself */
-			e = resolve_fd(c->t, dirfd, &res);
+			/* the dirfd itself; a change runs on the tracee's own duplicate of it,
+			 * judged after it was taken (chain.c) */
+			if ((acc & POL_WRITE) && dirfd_i >= 0 && !c->is_exec)
+				e = chain_pin_fd(c, dirfd_i, &res);
+			else
+				e = resolve_fd(c->t, dirfd, &res);
 			audit_path(c, name, e == 0 ? &res : NULL, NULL);
 			c->path_index++;
 			if (e < 0) {
-				call_builtin(c, POL_DENY, -e);
+				if (!c->gone)
+					call_builtin(c, POL_DENY, -e);
 				return;
 			}
 			if (res.magic) {
@@ -375,26 +385,18 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 					call_builtin(c, POL_ALLOW, 0);
 				return;
 			}
+			/* RACE: an exec through an fd is judged again at the exec event */
 			if (c->is_exec)
 				judge_exec_path(c, res.path);
 			else
 				judge_one_path(c, res.path, acc);
-			/* RACE: for changes, name the file instead of the fd (dup2 cannot swap
-			 * it); an exec through an fd is checked again at the exec event */
-			if ((acc & POL_WRITE) && c->action == POL_ALLOW && dirfd_i >= 0) {
-				uint64_t p = call_arena_put(c, res.path, strlen(res.path) + 1);
-				if (p) {
-					call_set_arg(c, dirfd_i, (uint64_t)AT_FDCWD);
-					call_set_arg(c, i, p);
-					call_set_arg(c, at_i,
-						     (atflags & ~AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW);
-				}
-			}
 			return;
 		}
-		/* an empty name without AT_EMPTY_PATH: the kernel says ENOENT, nothing happens */
+		/* an empty name without AT_EMPTY_PATH: the kernel would say ENOENT; say it here
+		 * (letting the call through would let a thread put a name there first) */
 		audit_path(c, name, NULL, NULL);
 		c->path_index++;
+		call_builtin(c, POL_DENY, ENOENT);
 		return;
 	}
 
@@ -432,10 +434,16 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 		return; /* decoded for the trail; the syscall rules judge the call */
 
 	if (res.magic) {
+		c->path_magic = true;
 		/* reopening a nameless object (pipe, socket) of the sandbox through /proc */
 		if (own_proc_path(c->r, res.path) && !(acc & POL_EXEC)) {
-			call_builtin(c, POL_ALLOW, 0);
-			c->fix = FIX_REOPEN;
+			/* RACE: the kernel reopens whatever the fd is when it gets there; with a
+			 * shared fd table another thread could dup2 a read-only file onto it, so
+			 * a write reopen is only for a task whose fd table is its own */
+			if ((acc & POL_WRITE) && c->t->files_shared)
+				call_builtin(c, POL_DENY, EACCES);
+			else
+				call_builtin(c, POL_ALLOW, 0);
 		} else {
 			judge_one_path(c, res.path, acc);
 		}
@@ -450,6 +458,18 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 	if (c->action != POL_ALLOW)
 		return;
 
+	if (c->chain_ok && !res.magic && c->npaths < 2) {
+		/* a path call other than an open: pinned in the tracee (chain.c) unless
+		 * every one of its paths is direct */
+		struct chain_path *cp = &c->paths[c->npaths++];
+		cp->arg = i;
+		cp->dirfd_arg = dirfd_i;
+		cp->nofollow = !follow;
+		cp->trailing = res.trailing_slash;
+		snprintf(cp->canon, sizeof(cp->canon), "%s", res.path);
+	} else {
+		c->chain_ok = false;
+	}
 	if (!c->redirected && !c->is_exec && c->fix == FIX_NONE && direct_ok(c, name, &res)) {
 		c->direct++;
 		return; /* nothing to rewrite: nobody can change what the kernel reads */
@@ -464,17 +484,6 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 		if (n < 0 || (size_t)n >= sizeof(final)) {
 			call_builtin(c, POL_DENY, ENAMETOOLONG);
 			return;
-		}
-		if (res.magic && c->fix == FIX_REOPEN) {
-			struct stat st;
-			/* RACE: dup2 may swap the fd before the kernel reopens it: remember the
-			 * inode judged; the exit stop compares the new fd with it */
-			if (stat(res.path, &st) < 0) {
-				call_builtin(c, POL_DENY, EACCES);
-				return;
-			}
-			c->fix_dev = st.st_dev;
-			c->fix_ino = st.st_ino;
 		}
 		p = call_arena_put(c, final, (size_t)n + 1);
 		if (!p)
@@ -565,8 +574,8 @@ static void judge_open_call(struct call *c)
 	if (c->action != POL_ALLOW || !c->rewrite)
 		return; /* denied, or a direct call */
 
-	if (c->fix == FIX_REOPEN)
-		return; /* a nameless object: plain reopen of /proc/PID/fd/N, checked at exit */
+	if (c->path_magic)
+		return; /* a nameless object: a plain reopen of /proc/PID/fd/N (see above) */
 
 	/* RACE: every component of the judged name is checked by the kernel again: a
 	 * symlink swapped in after we resolved fails with ELOOP instead of being followed */
@@ -608,7 +617,7 @@ static void judge_open_call(struct call *c)
 void judge_path_call(struct call *c)
 {
 	unsigned dummy = 0;
-	int i;
+	int i, npath = 0;
 
 	if (call_arg_index(c, A_OFLAGS, 0) >= 0 || call_arg_index(c, A_OPENHOW, 0) >= 0 ||
 	    strcmp(c->name, "creat") == 0) {
@@ -619,6 +628,11 @@ void judge_path_call(struct call *c)
 		int mode_i = call_arg_index(c, A_MODE, 0);
 		int at_i = call_arg_index(c, A_ATFLAGS, 0);
 		char buf[128];
+		if (mode_i >= 0 && strncmp(c->name, "mknod", 5) == 0 &&
+		    (S_ISCHR((mode_t)c->a[mode_i]) || S_ISBLK((mode_t)c->a[mode_i]))) {
+			/* register-only: a device node would be a door to the device itself */
+			call_builtin(c, POL_DENY, EPERM);
+		}
 		if (mode_i >= 0) {
 			snprintf(buf, sizeof(buf), "0%llo", (unsigned long long)(c->a[mode_i] & 0177777));
 			jb_kstr(&c->args, "mode", buf);
@@ -628,10 +642,22 @@ void judge_path_call(struct call *c)
 			jb_kstr(&c->args, "flags", buf);
 		}
 	}
-	for (i = call_arg_index(c, A_PATH, 0); i >= 0; i = call_arg_index(c, A_PATH, i + 1)) {
+	c->chain_ok = c->row->cls == SC_PATH;
+	if (c->decided && c->action != POL_ALLOW)
+		i = -1; /* refused already: the paths are not even read */
+	else
+		i = call_arg_index(c, A_PATH, 0);
+	for (; i >= 0; i = call_arg_index(c, A_PATH, i + 1)) {
+		npath++;
 		judge_path_arg(c, i, &dummy);
-		if (c->action != POL_ALLOW)
-			break;
+		if (c->action != POL_ALLOW || c->gone)
+			return;
+	}
+	if (c->chain == CHAIN_NONE && c->chain_ok && c->npaths == npath && c->direct < npath) {
+		/* RACE: run on pins taken in the tracee, not on names walked again */
+		c->chain = CHAIN_PATH;
+		c->rewrite = false;
+		memset(c->na_set, 0, sizeof(c->na_set));
 	}
 	if (c->row->cls == SC_PRIV)
 		request_syscall_only(c);
@@ -645,13 +671,15 @@ void judge_fdmeta_call(struct call *c)
 {
 	int fd = (int)(int32_t)c->a[0];
 	struct resolved res;
-	const char *path_form = NULL;
 	int e;
 
 	jb_kint(&c->args, "fd", fd);
-	e = resolve_fd(c->t, fd, &res);
+	/* RACE: dup2 could put another file under fd before the kernel looks: the tracee
+	 * duplicates it, the duplicate is judged, and the call runs on it (chain.c) */
+	e = chain_pin_fd(c, 0, &res);
 	if (e < 0) {
-		call_builtin(c, POL_DENY, -e);
+		if (!c->gone)
+			call_builtin(c, POL_DENY, -e);
 		return;
 	}
 	jb_kstr(&c->args, "resolved", res.path);
@@ -661,43 +689,6 @@ void judge_fdmeta_call(struct call *c)
 		return;
 	}
 	judge_one_path(c, res.path, POL_WRITE);
-	if (c->action != POL_ALLOW)
-		return;
-	/* RACE: dup2 could put another file under fd before the kernel looks: run the path
-	 * form on the judged name instead */
-	if (strcmp(c->name, "fchmod") == 0)
-		path_form = "fchmodat";
-	else if (strcmp(c->name, "fchown") == 0)
-		path_form = "fchownat";
-	else if (strcmp(c->name, "fsetxattr") == 0)
-		path_form = "lsetxattr";
-	else if (strcmp(c->name, "fremovexattr") == 0)
-		path_form = "lremovexattr";
-	if (path_form) {
-		const struct sc_row *row = systab_by_name(path_form);
-		long nr = row ? systab_nr(c->arch, row) : -1;
-		uint64_t p = call_arena_put(c, res.path, strlen(res.path) + 1);
-		if (!p)
-			return;
-		if (nr < 0) {
-			call_builtin(c, POL_DENY, ENOSYS);
-			return;
-		}
-		c->new_nr = nr;
-		if (strcmp(path_form, "fchmodat") == 0) {
-			call_set_arg(c, 0, (uint64_t)AT_FDCWD);
-			call_set_arg(c, 1, p);
-			call_set_arg(c, 2, c->a[1]);
-		} else if (strcmp(path_form, "fchownat") == 0) {
-			call_set_arg(c, 0, (uint64_t)AT_FDCWD);
-			call_set_arg(c, 1, p);
-			call_set_arg(c, 2, c->a[1]);
-			call_set_arg(c, 3, c->a[2]);
-			call_set_arg(c, 4, AT_SYMLINK_NOFOLLOW);
-		} else {
-			call_set_arg(c, 0, p);
-		}
-	}
 }
 
 /* ---- other processes ------------------------------------------------------------------ */
@@ -713,10 +704,49 @@ static bool pid_ok(struct run *r, long pid)
 	return tracee_is_member(r, (pid_t)pid);
 }
 
+/* The process a pidfd (or a /proc/PID directory fd) of the tracee refers to, or 0. */
+static pid_t pidfd_pid(pid_t tid, int fd)
+{
+	char p[64], buf[4096];
+	const char *pid;
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/%d/fdinfo/%d", (int)tid, fd);
+	if (read_small_file(p, buf, sizeof(buf)) > 0 && (pid = strstr(buf, "\nPid:")))
+		return (pid_t)atoi(pid + 5);
+	snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)tid, fd);
+	n = readlink(p, buf, sizeof(buf) - 1);
+	if (n > 6 && strncmp(buf, "/proc/", 6) == 0) {
+		buf[n] = '\0';
+		return (pid_t)atoi(buf + 6);
+	}
+	return 0;
+}
+
 void judge_pid_call(struct call *c)
 {
 	bool ok = true;
 	char buf[32];
+
+	if (c->row->nargs > 0 && c->row->arg[0].kind == A_FD) {
+		/* pidfd_send_signal, pidfd_getfd, process_madvise, process_mrelease: the target
+		 * is the process behind the pidfd.  RACE: judged on, and run with, the
+		 * tracee's own duplicate of it (chain.c) */
+		struct resolved res;
+		pid_t target;
+		int e = chain_pin_fd(c, 0, &res);
+		if (e < 0) {
+			if (!c->gone)
+				call_builtin(c, POL_DENY, e == -EBADF ? EBADF : -e);
+			return;
+		}
+		target = pidfd_pid(c->t->tid, (int)c->pin_fd);
+		jb_kint(&c->args, "pid", target);
+		if (target <= 0 || !tracee_is_member(c->r, target)) {
+			call_builtin(c, POL_DENY, ESRCH);
+			return;
+		}
+	}
 
 	for (int i = 0; i < c->row->nargs; i++) {
 		const struct sc_argspec *s = &c->row->arg[i];
@@ -863,6 +893,7 @@ kill:
 }
 
 static void judge_seccomp_stop_(struct run *r, struct tracee *t, struct sc_stat **st);
+static void apply_decision(struct run *r, struct tracee *t, struct call *c);
 
 /* One trap, timed for --stats. */
 void judge_seccomp_stop(struct run *r, struct tracee *t)
@@ -880,6 +911,87 @@ static struct sc_stat *stat_of(struct run *r, const struct sc_row *row)
 	if (!r->stats)
 		return NULL;
 	return &r->stats[row ? (unsigned)(row - systab_rows) : systab_nrows];
+}
+
+/* Apply the decision: deny, kill, chain, rewrite or let the call run. */
+static void apply_decision(struct run *r, struct tracee *t, struct call *c)
+{
+	const struct arch_ops *arch = c->arch;
+
+	/* audit mode: every policy decision is logged and nothing is denied; built-in
+	 * refusals and failures to read the arguments still apply */
+	if (r->audit_mode && !c->builtin && c->action != POL_ALLOW) {
+		c->action = POL_ALLOW;
+	}
+	if (c->action == POL_KILL) {
+		char msg[PATH_MAX + 64];
+		if (c->slot >= 0)
+			arena_slot_put(t->arena, c->slot);
+		if (c->builtin)
+			snprintf(msg, sizeof(msg), "%s killed by a built-in rule", c->name);
+		else if (c->rule_file)
+			snprintf(msg, sizeof(msg), "%s killed by rule %s:%d", c->name, c->rule_file,
+				 c->rule_line);
+		else
+			snprintf(msg, sizeof(msg), "%s killed by the default action", c->name);
+		r->denied++;
+		run_kill_tree(r, V_POLICY_KILL, msg);
+		if (c->at_exit)
+			chain_fail(c, EPERM);
+		else
+			deny_now(r, t, arch, EPERM); /* the call never runs, SIGKILL is on its way */
+		return;
+	}
+	if (c->action == POL_DENY) {
+		if (c->slot >= 0)
+			arena_slot_put(t->arena, c->slot);
+		r->denied++;
+		if (c->at_exit)
+			chain_fail(c, c->err ? c->err : EPERM);
+		else
+			deny_now(r, t, arch, c->err ? c->err : EPERM);
+		return;
+	}
+	if (c->chain != CHAIN_NONE) {
+		chain_apply(c); /* frees the slot */
+		return;
+	}
+
+	t->in_exec = c->is_exec;
+	if (!c->rewrite && !c->fix && !c->is_exec) {
+		if (c->slot >= 0)
+			arena_slot_put(t->arena, c->slot);
+		tracee_resume(r, t, PTRACE_CONT, 0);
+		return;
+	}
+
+	/* allowed with a rewrite: point the registers at the arena, follow to the exit */
+	{
+		struct regs regs;
+		if (arch->get_regs(t->tid, &regs) < 0) {
+			kill(t->tid, SIGKILL);
+			tracee_resume(r, t, PTRACE_CONT, 0);
+			return;
+		}
+		t->saved = regs;
+		for (unsigned i = 0; i < 6; i++)
+			if (c->na_set[i])
+				arch->set_arg(&regs, i, c->na[i]);
+		if (c->new_nr >= 0)
+			arch->set_syscall(&regs, c->new_nr);
+		if ((c->rewrite || c->new_nr >= 0) && arch->set_regs(t->tid, &regs) < 0) {
+			kill(t->tid, SIGKILL);
+			tracee_resume(r, t, PTRACE_CONT, 0);
+			return;
+		}
+		t->slot = c->slot;
+		t->restore = c->rewrite || c->new_nr >= 0;
+		t->fix = c->fix;
+			t->fix_ino = c->fix_ino;
+		t->cur_nr = c->nr;
+		t->wait = TW_SYSCALL_EXIT;
+		tracee_resume(r, t, PTRACE_SYSCALL, 0);
+	}
 }
 
 static void judge_seccomp_stop_(struct run *r, struct tracee *t, struct sc_stat **st)
@@ -977,106 +1089,17 @@ static void judge_seccomp_stop_(struct run *r, struct tracee *t, struct sc_stat 
 		(*st)->calls++;
 		if (c.action != POL_ALLOW && !(r->audit_mode && !c.builtin))
 			(*st)->denied++;
-		t->stat = *st;
+		if (!c.gone)
+			t->stat = *st;
 	}
-
-	/* audit mode: every policy decision is logged and nothing is denied; built-in
-	 * refusals and failures to read the arguments still apply */
-	if (r->audit_mode && !c.builtin && c.action != POL_ALLOW) {
-		c.action = POL_ALLOW;
+	if (c.gone) {
+		/* the task died during a pin: it is reaped and freed; its slot goes back */
+		if (c.slot >= 0 && c.held)
+			arena_slot_put(c.held, c.slot);
+	} else {
+		apply_decision(r, t, &c);
 	}
-	if (c.action == POL_KILL) {
-		char msg[PATH_MAX + 64];
-		if (c.slot >= 0)
-			arena_slot_put(t->arena, c.slot);
-		if (c.builtin)
-			snprintf(msg, sizeof(msg), "%s killed by a built-in rule", c.name);
-		else if (c.rule_file)
-			snprintf(msg, sizeof(msg), "%s killed by rule %s:%d", c.name, c.rule_file,
-				 c.rule_line);
-		else
-			snprintf(msg, sizeof(msg), "%s killed by the default action", c.name);
-		r->denied++;
-		run_kill_tree(r, V_POLICY_KILL, msg);
-		deny_now(r, t, arch, EPERM); /* the call never runs, SIGKILL is on its way */
-		return;
-	}
-	if (c.action == POL_DENY) {
-		if (c.slot >= 0)
-			arena_slot_put(t->arena, c.slot);
-		r->denied++;
-		deny_now(r, t, arch, c.err ? c.err : EPERM);
-		return;
-	}
-
-	t->in_exec = c.is_exec;
-	if (!c.rewrite && !c.fix && !c.is_exec) {
-		if (c.slot >= 0)
-			arena_slot_put(t->arena, c.slot);
-		tracee_resume(r, t, PTRACE_CONT, 0);
-		return;
-	}
-
-	/* allowed with a rewrite: point the registers at the arena, follow to the exit */
-	{
-		struct regs regs;
-		if (arch->get_regs(t->tid, &regs) < 0) {
-			kill(t->tid, SIGKILL);
-			tracee_resume(r, t, PTRACE_CONT, 0);
-			return;
-		}
-		t->saved = regs;
-		for (unsigned i = 0; i < 6; i++)
-			if (c.na_set[i])
-				arch->set_arg(&regs, i, c.na[i]);
-		if (c.new_nr >= 0)
-			arch->set_syscall(&regs, c.new_nr);
-		if ((c.rewrite || c.new_nr >= 0) && arch->set_regs(t->tid, &regs) < 0) {
-			kill(t->tid, SIGKILL);
-			tracee_resume(r, t, PTRACE_CONT, 0);
-			return;
-		}
-		t->slot = c.slot;
-		t->restore = c.rewrite || c.new_nr >= 0;
-		t->fix = c.fix;
-		t->fix_dev = c.fix_dev;
-		t->fix_ino = c.fix_ino;
-		t->cur_nr = c.nr;
-		t->wait = TW_SYSCALL_EXIT;
-		tracee_resume(r, t, PTRACE_SYSCALL, 0);
-	}
-}
-
-/* Inject close(fd) at a syscall-exit stop (the syscall instruction is just behind ip). */
-static void close_in_tracee(struct tracee *t, int fd)
-{
-	const struct arch_ops *arch = t->arch;
-	const struct sc_row *row = systab_by_name("close");
-	struct regs regs;
-	uint64_t args[6] = { (uint64_t)fd, 0, 0, 0, 0, 0 };
-	int st;
-
-	if (!row || arch->get_regs(t->tid, &regs) < 0)
-		goto kill;
-	arch->set_ip(&regs, arch->get_ip(&regs) - arch->syscall_insn_len);
-	arch->prep_inject(&regs, systab_nr(arch, row), args);
-	if (arch->set_regs(t->tid, &regs) < 0 || ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
-		goto kill;
-	for (;;) {
-		struct __ptrace_syscall_info info;
-		if (waitpid(t->tid, &st, __WALL) < 0 || !WIFSTOPPED(st))
-			return;
-		if (WSTOPSIG(st) == (SIGTRAP | 0x80) &&
-		    ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) > 0 &&
-		    info.op == PTRACE_SYSCALL_INFO_EXIT)
-			return;
-		if (WSTOPSIG(st) != SIGTRAP && (st >> 16) == 0)
-			t->pending_sig = WSTOPSIG(st);
-		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
-			return;
-	}
-kill:
-	kill(t->tid, SIGKILL);
+	arena_unref(c.held);
 }
 
 static void judge_syscall_exit_(struct run *r, struct tracee *t);
@@ -1124,25 +1147,6 @@ static void judge_syscall_exit_(struct run *r, struct tracee *t)
 		kill(t->tid, SIGKILL);
 		tracee_resume(r, t, PTRACE_CONT, 0);
 		return;
-	}
-	if (t->fix == FIX_REOPEN) {
-		int64_t fd = arch->get_return(&regs);
-		if (fd >= 0) {
-			char p[64];
-			struct stat st;
-			snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)t->tid, (int)fd);
-			if (stat(p, &st) < 0 || st.st_dev != t->fix_dev || st.st_ino != t->fix_ino) {
-				/* the fd was swapped between check and use: undo the open */
-				close_in_tracee(t, (int)fd);
-				if (arch->get_regs(t->tid, &regs) < 0) {
-					kill(t->tid, SIGKILL);
-					tracee_resume(r, t, PTRACE_CONT, 0);
-					return;
-				}
-				arch->set_return(&regs, -EACCES);
-			}
-		}
-		t->fix = FIX_NONE;
 	}
 	if (t->fix == FIX_MMSG) {
 		/* sendmmsg ran as sendmsg of message 0: report it the sendmmsg way */

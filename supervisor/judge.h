@@ -33,9 +33,29 @@ struct call {
 	bool na_set[6];
 	long new_nr;         /* -1: unchanged */
 	unsigned fix;
-	uint64_t fix_dev, fix_ino;
+	uint64_t fix_ino;
 	bool is_exec;
 	int path_index;      /* how many path arguments were decoded (audit keys) */
+
+	/* a chained call (chain.c): pins taken in the tracee, then the call run on them */
+	enum { CHAIN_NONE, CHAIN_PATH, CHAIN_FD } chain;
+	struct chain_path {
+		int arg;           /* the path argument */
+		int dirfd_arg;     /* its dirfd argument, -1 */
+		bool nofollow;     /* the final component is not followed */
+		bool trailing;     /* the name ended in '/' */
+		char canon[4096];  /* the judged absolute path */
+	} paths[2];
+	int npaths;
+	bool chain_ok;       /* every path so far can be pinned */
+	bool path_magic;     /* a path named a nameless object through /proc */
+	bool have_orig;      /* orig holds the registers of the seccomp stop */
+	struct regs orig;
+	bool at_exit;        /* an injection left the task at a syscall-exit stop */
+	bool gone;           /* the task died during an injection: it is freed */
+	int64_t pin_fd;      /* CHAIN_FD: the tracee's duplicate of the fd that was judged */
+	int pin_fd_arg;      /* CHAIN_FD: the argument it replaces */
+	struct arena *held;  /* a reference kept while the task may die under us */
 	int direct;          /* path arguments that need no rewrite (direct_ok) */
 };
 
@@ -59,6 +79,15 @@ void judge_mm_call(struct call *c);
 void judge_exec_path(struct call *c, const char *resolved);
 /* ask the policy about one path; adds to the decision */
 void judge_one_path(struct call *c, const char *path, unsigned access);
+
+/* chain.c */
+/* CHAIN_FD: duplicate a[fd_arg] inside the tracee and resolve the duplicate.  0, -ESRCH
+ * (the task is gone: c->gone), or -errno (the dup failed: deny with it). */
+int chain_pin_fd(struct call *c, int fd_arg, struct resolved *res);
+/* Apply an allowed or refused chained call and resume the task. */
+void chain_apply(struct call *c);
+/* Undo an unused pin and resume with -err (deny) when the task is at an exit stop. */
+void chain_fail(struct call *c, int err);
 
 /* backtrace.c */
 void backtrace_json(pid_t tid, struct jbuf *jb);

@@ -19,6 +19,9 @@
 #include "supervisor/tracer.h"
 #include "supervisor/util.h"
 
+#ifndef CLONE_FILES
+#define CLONE_FILES 0x00000400
+#endif
 #ifndef CLONE_VM
 #define CLONE_VM 0x00000100
 #endif
@@ -203,7 +206,7 @@ static enum event classify(int status)
 
 /* ---- handlers ----------------------------------------------------------------------------- */
 
-static void on_gone(struct run *r, pid_t pid, int status)
+void loop_task_gone(struct run *r, pid_t pid, int status)
 {
 	struct tracee *t = tracee_find(r, pid);
 	struct jbuf *jb;
@@ -261,6 +264,9 @@ static void on_spawn(struct run *r, struct tracee *t, int status)
 			vm = (t->arch->get_arg(&regs, 0) & CLONE_VM) != 0;
 		if (vm)
 			c->mm_shared = t->mm_shared = true;
+		if (thread || (ev == PTRACE_EVENT_CLONE && t->arch->get_regs(t->tid, &regs) == 0 &&
+			       (t->arch->get_arg(&regs, 0) & CLONE_FILES)))
+			c->files_shared = t->files_shared = true;
 	}
 	c->shared_maps = t->shared_maps; /* fork keeps MAP_SHARED pages shared */
 	c->arch = t->arch;
@@ -345,6 +351,7 @@ static void on_exec(struct run *r, struct tracee *t)
 	t->tgid = t->tid;
 	t->is_thread = false;
 	t->mm_shared = false; /* a fresh address space, one thread */
+	t->files_shared = false; /* exec unshares the fd table */
 	t->shared_maps = false;
 	t->in_exec = false;
 	t->restore = false;
@@ -386,7 +393,7 @@ static void dispatch(struct run *r, pid_t pid, int status)
 	struct tracee *t;
 
 	if (ev == EV_GONE) {
-		on_gone(r, pid, status);
+		loop_task_gone(r, pid, status);
 		return;
 	}
 	if (ev == EV_NONE)

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -163,6 +164,10 @@ static int walk(struct tracee *t, const char *name, bool follow, struct resolved
 		if (++links > MAX_SYMLINKS)
 			return -ELOOP;
 		was_magic_link = is_magic_link(out->path);
+		if (was_magic_link && !tracee_is_member(t->run, (pid_t)atoi(out->path + 6))) {
+			/* another process's fd, cwd, root or exe: never a way in */
+			return -EACCES;
+		}
 		if (was_magic_link) {
 			bool is_path;
 			int e = read_proc_link(out->path, link, sizeof(link), &is_path);

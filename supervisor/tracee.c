@@ -53,6 +53,7 @@ struct tracee *tracee_add(struct run *r, pid_t tid, pid_t tgid)
 	t->tgid = tgid;
 	t->slot = -1;
 	t->arch = arch_native();
+	t->run = r;
 	h = hash_tid(tid, r->hsize);
 	t->hnext = r->htab[h];
 	r->htab[h] = t;

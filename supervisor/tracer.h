@@ -52,7 +52,7 @@ struct tracee {
 	struct regs saved;        /* registers before the rewrite */
 	long cur_nr;              /* syscall being followed to its exit */
 	unsigned fix;             /* FIX_*: what the exit stop must check */
-	uint64_t fix_dev, fix_ino;/* FIX_REOPEN: the inode that was judged */
+	uint64_t fix_ino;         /* FIX_MMSG: address of entry 0's msg_len */
 
 	bool in_exec;             /* an allowed execve is in flight */
 	bool need_arena;          /* freshly exec'd: map the arena at the next exit stop */
@@ -66,6 +66,8 @@ struct tracee {
 	bool is_thread;           /* created with CLONE_THREAD */
 	bool mm_shared;           /* its address space has another task (thread, CLONE_VM) */
 	bool shared_maps;         /* it mapped MAP_SHARED memory (or inherited such a mapping) */
+	bool files_shared;        /* its fd table has another task (thread, CLONE_FILES) */
+	struct run *run;          /* the run it belongs to */
 	bool exited;              /* PTRACE_EVENT_EXIT seen */
 	struct sc_stat *stat;     /* --stats entry of the call followed to its exit */
 
@@ -74,8 +76,7 @@ struct tracee {
 
 enum {
 	FIX_NONE = 0,
-	FIX_REOPEN = 1, /* an fd reopened through /proc/.../fd/N: check the new fd's inode */
-	FIX_MMSG = 2,   /* sendmmsg run as sendmsg: write msg_len of entry 0 (at fix_ino) */
+	FIX_MMSG = 1,   /* sendmmsg run as sendmsg: write msg_len of entry 0 (at fix_ino) */
 };
 
 /* ---- the run ------------------------------------------------------------------------ */
@@ -163,6 +164,13 @@ bool arena_overlaps(const struct tracee *t, uint64_t addr, uint64_t len);
 /* Forget a task's slot and arena. */
 void tracee_drop_arena(struct tracee *t);
 
+/* inject.c: run syscalls in a stopped tracee; -ESRCH: it died (already reaped, t freed) */
+int inject_here(struct run *r, struct tracee *t, long nr, const uint64_t a[6], int64_t *ret);
+int inject_at(struct run *r, struct tracee *t, uint64_t insn, long nr, const uint64_t a[6],
+	      int64_t *ret);
+int inject_after(struct run *r, struct tracee *t, long nr, const uint64_t a[6], int64_t *ret);
+long sc_nr(const struct arch_ops *arch, const char *name);
+
 /* resolve.c */
 struct resolved {
 	char path[PATH_MAX]; /* absolute, no symlinks, no . or .. (magic: the link itself) */
@@ -190,6 +198,8 @@ int filter_build(struct run *r, void **prog, size_t *len);
 
 /* loop.c */
 int loop_run(struct run *r);
+/* A task's death seen outside the loop (during an injection): audit it, forget it. */
+void loop_task_gone(struct run *r, pid_t pid, int status);
 /* Resume a task after a stop (delivering its pending signal, if any). */
 void tracee_resume(struct run *r, struct tracee *t, int req, int sig);
 
