@@ -62,6 +62,12 @@ static bool is_magic_link(const char *p)
 	       (strncmp(q, "/map_files/", 11) == 0 && q[11] && !strchr(q + 11, '/'));
 }
 
+/* A process of the sandbox (the task itself even without a run, as in unit tests). */
+static bool own_process(struct tracee *t, pid_t pid)
+{
+	return pid == t->tgid || pid == t->tid || (t->run && tracee_is_member(t->run, pid));
+}
+
 /* Append component c (len n) to the canonical path buf (length *len). */
 static int push(char *buf, size_t *len, const char *c, size_t n)
 {
@@ -164,7 +170,7 @@ static int walk(struct tracee *t, const char *name, bool follow, struct resolved
 		if (++links > MAX_SYMLINKS)
 			return -ELOOP;
 		was_magic_link = is_magic_link(out->path);
-		if (was_magic_link && !tracee_is_member(t->run, (pid_t)atoi(out->path + 6))) {
+		if (was_magic_link && !own_process(t, (pid_t)atoi(out->path + 6))) {
 			/* another process's fd, cwd, root or exe: never a way in */
 			return -EACCES;
 		}
