@@ -7,6 +7,7 @@ BEGIN {
 	cls["net"] = "SC_NET"; cls["pid"] = "SC_PID"; cls["fdmeta"] = "SC_FDMETA"
 	cls["priv"] = "SC_PRIV"; cls["mm"] = "SC_MM"; cls["clone"] = "SC_CLONE"
 	cls["ioctl"] = "SC_IOCTL"; cls["prctl"] = "SC_PRCTL"; cls["sendto"] = "SC_SENDTO"
+	cls["fcntl"] = "SC_FCNTL"; cls["rlimit"] = "SC_RLIMIT"
 	cls["eperm"] = "SC_EPERM"; cls["enosys"] = "SC_ENOSYS"
 	split("int ptr fd dirfd oflags mode atflags str sockaddr socklen msghdr mmsghdr argv openhow pid sig family socktype", k, " ")
 	for (i in k) kind[k[i]] = "A_" toupper(k[i])

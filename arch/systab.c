@@ -115,6 +115,7 @@ const char *sc_class_name(enum sc_class c)
 		[SC_NET] = "net",       [SC_PID] = "pid",     [SC_FDMETA] = "fdmeta",
 		[SC_PRIV] = "priv",     [SC_MM] = "mm",       [SC_CLONE] = "clone",
 		[SC_IOCTL] = "ioctl",   [SC_PRCTL] = "prctl", [SC_SENDTO] = "sendto",
+		[SC_FCNTL] = "fcntl",   [SC_RLIMIT] = "rlimit",
 		[SC_EPERM] = "eperm",   [SC_ENOSYS] = "enosys", [SC_UNKNOWN] = "unknown",
 	};
 	return (unsigned)c < sizeof(names) / sizeof(names[0]) && names[c] ? names[c] : "?";

@@ -10,7 +10,7 @@
 
 enum sc_class {
 	SC_ALLOW, SC_PATH, SC_EXEC, SC_NET, SC_PID, SC_FDMETA, SC_PRIV, SC_MM,
-	SC_CLONE, SC_IOCTL, SC_PRCTL, SC_SENDTO, SC_EPERM, SC_ENOSYS,
+	SC_CLONE, SC_IOCTL, SC_PRCTL, SC_SENDTO, SC_FCNTL, SC_RLIMIT, SC_EPERM, SC_ENOSYS,
 	SC_UNKNOWN, /* no row: trapped, judged only by syscall rules and the default */
 };
 

@@ -20,6 +20,11 @@
  * the tracee duplicates the descriptor first, the tracer judges the duplicate, and the call
  * runs on it.
  *
+ * RACE: a pin is a number in the task's fd table; a thread (or CLONE_FILES sibling)
+ * could dup2 another file onto it between the pin and the call.  So before a chain, every
+ * other task sharing the fd table is stopped (PTRACE_INTERRUPT); the statuses this collects
+ * are stashed and dispatched by the loop afterwards, which lets them run again.
+ *
  * Every step runs synchronously in the stopped task (inject.c); the pins are closed after
  * the call, and the task's registers come back with the call's result.
  */
@@ -30,8 +35,10 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/wait.h>
 
 #include "supervisor/judge.h"
+#include "supervisor/util.h"
 
 #ifndef AT_EMPTY_PATH
 #define AT_EMPTY_PATH 0x1000
@@ -65,6 +72,49 @@ static const char *entry_at(const char *name)
 	return NULL;
 }
 
+static void stash(struct run *r, pid_t pid, int status)
+{
+	if (r->nstash == r->stash_cap) {
+		r->stash_cap = r->stash_cap ? r->stash_cap * 2 : 16;
+		r->stash = xrealloc(r->stash, r->stash_cap * sizeof(*r->stash));
+	}
+	r->stash[r->nstash].pid = pid;
+	r->stash[r->nstash].status = status;
+	r->nstash++;
+}
+
+static bool stashed(const struct run *r, pid_t pid)
+{
+	for (size_t i = 0; i < r->nstash; i++)
+		if (r->stash[i].pid == pid)
+			return true;
+	return false;
+}
+
+/* Stop every other task that shares c->t's fd table (see above). */
+static void freeze_sharers(struct call *c)
+{
+	struct run *r = c->r;
+	struct tracee *t = c->t;
+
+	if (!t->files_shared || c->frozen)
+		return;
+	c->frozen = true;
+	for (unsigned i = 0; i < r->hsize; i++) {
+		for (struct tracee *o = r->htab[i]; o; o = o->hnext) {
+			int st;
+			if (o == t || o->files_group != t->files_group || o->held || o->exited ||
+			    stashed(r, o->tid))
+				continue;
+			if (ptrace(PTRACE_INTERRUPT, o->tid, 0, 0) < 0)
+				continue; /* gone: its exit status is on its way */
+			while (waitpid(o->tid, &st, __WALL) < 0 && errno == EINTR)
+				;
+			stash(r, o->tid, st);
+		}
+	}
+}
+
 int chain_pin_fd(struct call *c, int fd_arg, struct resolved *res)
 {
 	struct tracee *t = c->t;
@@ -79,6 +129,7 @@ int chain_pin_fd(struct call *c, int fd_arg, struct resolved *res)
 	}
 	if (!c->held)
 		c->held = arena_ref(t->arena);
+	freeze_sharers(c);
 	e = inject_here(c->r, t, sc_nr(t->arch, "fcntl"), a, &fd);
 	if (e == -ESRCH) {
 		c->gone = true;
@@ -291,6 +342,7 @@ void chain_apply(struct call *c)
 			close_pin(c, c->pin_fd);
 	} else {
 		bool entry = entry_at(c->name) != NULL;
+		freeze_sharers(c);
 		for (int k = 0; k < c->npaths && e == 0; k++) {
 			e = pin_path(c, &c->paths[k], entry, names[k], sizeof(names[k]), &pins[k]);
 			if (e == 0 && pins[k] < 0) {

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "arch/systab.h"
@@ -28,8 +30,9 @@
 #define TIOCLINUX 0x541C
 #endif
 
-/* FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS, FS_IOC_FSSETXATTR */
-static const uint64_t inode_ioctls[] = { 0x40086602, 0x40046602, 0x401c5820 };
+/* FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS, FS_IOC_FSSETXATTR; FIOSETOWN, SIOCSPGRP (a SIGIO
+ * owner: any process, the tracer included) */
+static const uint64_t inode_ioctls[] = { 0x40086602, 0x40046602, 0x401c5820, 0x8901, 0x8902 };
 
 static int add_class_rules(scmp_filter_ctx ctx, struct run *r, const struct sc_row *row, int nr)
 {
@@ -39,17 +42,8 @@ static int add_class_rules(scmp_filter_ctx ctx, struct run *r, const struct sc_r
 	case SC_ALLOW:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	case SC_MM:
-		/* with mseal() the kernel itself keeps the arena mapped and read-only; shared
-		 * mappings (mmap MAP_SHARED, shmat) are still seen: memory another process can
-		 * write makes every later call of this process take the rewrite path */
-		if (!r->mseal)
-			return 0;
-		if (strcmp(row->name, "mmap") == 0)
-			return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-						SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED, 0));
-		if (strcmp(row->name, "shmat") == 0)
-			return 0;
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		/* with mseal() the kernel itself keeps the arena mapped and read-only */
+		return r->mseal ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) : 0;
 	case SC_EPERM:
 		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
 	case SC_ENOSYS:
@@ -96,6 +90,19 @@ static int add_class_rules(scmp_filter_ctx ctx, struct run *r, const struct sc_r
 					     SCMP_A0(SCMP_CMP_LT, PR_SET_DUMPABLE));
 		if (!e)
 			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_GT, PR_SET_MM));
+		return e;
+	case SC_FCNTL:
+		/* F_DUPFD .. F_SETLKW run natively; F_SETOWN and above are judged (a 64-bit
+		 * compare: (1 << 32) | F_SETOWN is not below F_SETOWN, so it is judged too) */
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_LT, F_SETOWN));
+	case SC_RLIMIT:
+		/* RLIMIT_CORE stays 0: a raised core limit writes core files anywhere */
+		e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, M32, RLIMIT_CORE));
+		if (!e)
+			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_LT, RLIMIT_CORE));
+		if (!e)
+			e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_GT, RLIMIT_CORE));
 		return e;
 	case SC_SENDTO:
 		/* no destination: the connected peer, nothing to judge */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -241,35 +242,20 @@ static void audit_path(struct call *c, const char *given, const struct resolved 
 }
 
 /*
- * RACE: can this allowed call run as the tracee made it, with a single stop?  Only when no
- * one can change what the kernel will read between now and then: the task is alone in its
- * address space (no thread, no CLONE_VM sibling) and has no MAP_SHARED memory, so nothing
- * writes its memory while it is stopped; the name is absolute without `..`; and no
- * directory on the resolved path is writable under the policy, so no component can be
- * swapped for a symlink.  Otherwise the judged copy goes through the arena.
+ * RACE: can anyone in the sandbox swap a component of this judged path for a symlink?  Only
+ * if some directory on it is writable under the policy (in audit mode, every one is).  When
+ * none is, the absolute path in the arena is walked by the kernel exactly as it was judged;
+ * otherwise path calls other than opens run on pins (chain.c).
  */
-static bool direct_ok(struct call *c, const char *name, const struct resolved *res)
+static bool path_in_writable(struct call *c, const char *canon)
 {
 	struct run *r = c->r;
 	char dir[PATH_MAX];
-	size_t len;
+	size_t len = strlen(canon);
 
-	if (r->direct_state == 0) {
-		struct pol_request req = { .kind = POL_REQ_PATH, .syscall = "openat",
-					   .access = POL_WRITE, .path = "/proc/1/mem" };
-		struct pol_verdict v;
-		policy_eval(r->policy, &req, &v);
-		r->direct_state = v.action == POL_ALLOW ? -1 : 1;
-	}
-	if (r->direct_state < 0 || r->audit_mode || c->t->mm_shared || c->t->shared_maps)
-		return false;
-	if (name[0] != '/' || strstr(name, "/../") || (strlen(name) >= 3 &&
-	    strcmp(name + strlen(name) - 3, "/..") == 0) || res->magic || res->missing || res->via_magic)
-		return false;
-	len = strlen(res->path);
-	if (len >= sizeof(dir))
-		return false;
-	memcpy(dir, res->path, len + 1);
+	if (r->audit_mode || len >= sizeof(dir))
+		return true;
+	memcpy(dir, canon, len + 1);
 	for (;;) {
 		struct pol_request req = { .kind = POL_REQ_PATH, .syscall = c->name,
 					   .access = POL_WRITE, .path = dir };
@@ -277,17 +263,17 @@ static bool direct_ok(struct call *c, const char *name, const struct resolved *r
 		char *slash = strrchr(dir, '/');
 
 		if (!slash)
-			return false;
+			return true;
 		if (slash == dir) {
 			if (!dir[1])
-				return true; /* "/" was checked */
+				return false; /* "/" was checked */
 			dir[1] = '\0';
 		} else {
 			*slash = '\0';
 		}
 		policy_eval(r->policy, &req, &v);
 		if (v.action == POL_ALLOW)
-			return false;
+			return true;
 	}
 }
 
@@ -354,9 +340,7 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 	if (len == 0) {
 		/* RACE: the empty name was read from tracee memory like any other; the kernel
 		 * must read it from the arena too, or a thread could put a path there */
-		if (spec->empty && (atflags & AT_EMPTY_PATH) && !(c->t->mm_shared || c->t->shared_maps)) {
-			/* alone in its address space: nobody can change the empty name */
-		} else if (spec->empty && (atflags & AT_EMPTY_PATH)) {
+		if (spec->empty && (atflags & AT_EMPTY_PATH)) {
 			uint64_t p = call_arena_put(c, "", 1);
 			if (!p)
 				return;
@@ -470,10 +454,8 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 	} else {
 		c->chain_ok = false;
 	}
-	if (!c->redirected && !c->is_exec && c->fix == FIX_NONE && direct_ok(c, name, &res)) {
-		c->direct++;
-		return; /* nothing to rewrite: nobody can change what the kernel reads */
-	}
+	if (path_in_writable(c, res.path))
+		c->writable_paths++;
 
 	/* the rewrite: the kernel gets exactly the judged name (+ the trailing slash) */
 	{
@@ -572,7 +554,7 @@ static void judge_open_call(struct call *c)
 		c->row = orig;
 	}
 	if (c->action != POL_ALLOW || !c->rewrite)
-		return; /* denied, or a direct call */
+		return;
 
 	if (c->path_magic)
 		return; /* a nameless object: a plain reopen of /proc/PID/fd/N (see above) */
@@ -653,7 +635,7 @@ void judge_path_call(struct call *c)
 		if (c->action != POL_ALLOW || c->gone)
 			return;
 	}
-	if (c->chain == CHAIN_NONE && c->chain_ok && c->npaths == npath && c->direct < npath) {
+	if (c->chain == CHAIN_NONE && c->chain_ok && c->npaths == npath && c->writable_paths) {
 		/* RACE: run on pins taken in the tracee, not on names walked again */
 		c->chain = CHAIN_PATH;
 		c->rewrite = false;
@@ -703,6 +685,8 @@ static bool pid_ok(struct run *r, long pid)
 		pid = -pid; /* a process group: its leader must be ours */
 	return tracee_is_member(r, (pid_t)pid);
 }
+
+static bool core_raise(struct call *c);
 
 /* The process a pidfd (or a /proc/PID directory fd) of the tracee refers to, or 0. */
 static pid_t pidfd_pid(pid_t tid, int fd)
@@ -779,20 +763,69 @@ void judge_pid_call(struct call *c)
 						  : ESRCH);
 		return;
 	}
+	if (strcmp(c->name, "prlimit64") == 0 && core_raise(c)) {
+		call_builtin(c, POL_DENY, EPERM);
+		return;
+	}
 	call_rules_only(c);
 }
 
-/* ---- address space (only trapped when mseal() is missing) ------------------------------ */
-
-/* Memory another process can write: this task, and every task of its address space. */
-static void mark_shared_maps(struct run *r, struct tracee *t)
+/* fcntl F_SETOWN / F_SETOWN_EX: the SIGIO owner must be a process of the run. */
+static void judge_fcntl_call(struct call *c)
 {
-	t->shared_maps = true;
-	for (unsigned i = 0; i < r->hsize; i++)
-		for (struct tracee *o = r->htab[i]; o; o = o->hnext)
-			if (o->tgid == t->tgid)
-				o->shared_maps = true;
+	uint32_t cmd = (uint32_t)c->a[1];
+
+	jb_kint(&c->args, "fd", (int32_t)c->a[0]);
+	jb_kint(&c->args, "cmd", cmd);
+	if (cmd == F_SETOWN) {
+		/* register-only: the pid is a value */
+		long pid = (long)(int32_t)c->a[2];
+		jb_kint(&c->args, "pid", pid);
+		if (pid != 0 && !pid_ok(c->r, pid))
+			call_builtin(c, POL_DENY, ESRCH);
+		else
+			call_rules_only(c);
+	} else if (cmd == F_SETOWN_EX) {
+		struct f_owner_ex own;
+		uint64_t p;
+		/* RACE: read once; the kernel reads our copy */
+		if (mem_read(c->t->tid, c->a[2], &own, sizeof(own)) < 0) {
+			call_builtin(c, POL_DENY, EFAULT);
+			return;
+		}
+		jb_kint(&c->args, "pid", own.pid);
+		if (own.pid != 0 && !tracee_is_member(c->r, own.pid)) {
+			call_builtin(c, POL_DENY, ESRCH);
+			return;
+		}
+		call_rules_only(c);
+		if (c->action == POL_ALLOW && (p = call_arena_put(c, &own, sizeof(own))))
+			call_set_arg(c, 2, p);
+	} else {
+		call_rules_only(c);
+	}
 }
+
+/* prlimit64: another process's limits (pid class), and never a core limit above 0. */
+static bool core_raise(struct call *c)
+{
+	struct rlimit64 { uint64_t cur, max; } nl;
+
+	if ((uint32_t)c->a[1] != RLIMIT_CORE || c->a[2] == 0)
+		return false;
+	/* RACE: read once, then the kernel gets our copy */
+	if (mem_read(c->t->tid, c->a[2], &nl, sizeof(nl)) < 0)
+		return true;
+	if (nl.cur == 0 && nl.max == 0) {
+		uint64_t p = call_arena_put(c, &nl, sizeof(nl));
+		if (p)
+			call_set_arg(c, 2, p);
+		return !p;
+	}
+	return true;
+}
+
+/* ---- address space (only trapped when mseal() is missing) ------------------------------ */
 
 void judge_mm_call(struct call *c)
 {
@@ -800,9 +833,6 @@ void judge_mm_call(struct call *c)
 	bool hit = false;
 	char buf[32];
 
-	if ((strcmp(c->name, "mmap") == 0 && (c->a[3] & 0x01 /* MAP_SHARED */)) ||
-	    strcmp(c->name, "shmat") == 0)
-		mark_shared_maps(c->r, t);
 
 	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)c->a[0]);
 	jb_kstr(&c->args, "addr", buf);
@@ -1058,6 +1088,9 @@ static void judge_seccomp_stop_(struct run *r, struct tracee *t, struct sc_stat 
 		break;
 	case SC_MM:
 		judge_mm_call(&c);
+		break;
+	case SC_FCNTL:
+		judge_fcntl_call(&c);
 		break;
 	case SC_EPERM:
 		call_builtin(&c, POL_DENY, EPERM);

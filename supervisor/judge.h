@@ -56,7 +56,8 @@ struct call {
 	int64_t pin_fd;      /* CHAIN_FD: the tracee's duplicate of the fd that was judged */
 	int pin_fd_arg;      /* CHAIN_FD: the argument it replaces */
 	struct arena *held;  /* a reference kept while the task may die under us */
-	int direct;          /* path arguments that need no rewrite (direct_ok) */
+	bool frozen;         /* the other tasks of its fd table are stopped */
+	int writable_paths;  /* path arguments with a directory writable under the policy */
 };
 
 void call_decide(struct call *c, const struct pol_verdict *v);

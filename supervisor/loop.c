@@ -22,9 +22,6 @@
 #ifndef CLONE_FILES
 #define CLONE_FILES 0x00000400
 #endif
-#ifndef CLONE_VM
-#define CLONE_VM 0x00000100
-#endif
 #ifndef CLONE_THREAD
 #define CLONE_THREAD 0x00010000
 #endif
@@ -255,20 +252,6 @@ static void on_spawn(struct run *r, struct tracee *t, int status)
 		c = tracee_add(r, (pid_t)msg, thread ? t->tgid : (pid_t)msg);
 	c->tgid = thread ? t->tgid : (pid_t)msg;
 	c->is_thread = thread;
-	if (ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE) {
-		/* CLONE_VM: another task writes this memory (vfork's parent sleeps, but the
-		 * flag is cheap to be conservative with) */
-		struct regs regs;
-		bool vm = ev == PTRACE_EVENT_VFORK || thread;
-		if (!vm && t->arch->get_regs(t->tid, &regs) == 0)
-			vm = (t->arch->get_arg(&regs, 0) & CLONE_VM) != 0;
-		if (vm)
-			c->mm_shared = t->mm_shared = true;
-		if (thread || (ev == PTRACE_EVENT_CLONE && t->arch->get_regs(t->tid, &regs) == 0 &&
-			       (t->arch->get_arg(&regs, 0) & CLONE_FILES)))
-			c->files_shared = t->files_shared = true;
-	}
-	c->shared_maps = t->shared_maps; /* fork keeps MAP_SHARED pages shared */
 	c->arch = t->arch;
 	/* fork copies the mapping, CLONE_VM shares it: the same arena either way */
 	if (!c->arena && t->arena) {
@@ -276,6 +259,16 @@ static void on_spawn(struct run *r, struct tracee *t, int status)
 		c->arena_base = t->arena_base;
 	}
 	c->known_parent = true;
+	c->files_group = c->tgid;
+	if (ev == PTRACE_EVENT_CLONE) {
+		/* threads and CLONE_FILES children share the fd table (chain.c freezes them) */
+		struct regs regs;
+		if (thread || (t->arch->get_regs(t->tid, &regs) == 0 &&
+			       (t->arch->get_arg(&regs, 0) & CLONE_FILES))) {
+			c->files_shared = t->files_shared = true;
+			c->files_group = t->files_group;
+		}
+	}
 	if (!thread)
 		r->processes++;
 	jb = audit_begin(r->audit, "spawn", t->tgid, t->tid);
@@ -350,9 +343,8 @@ static void on_exec(struct run *r, struct tracee *t)
 	}
 	t->tgid = t->tid;
 	t->is_thread = false;
-	t->mm_shared = false; /* a fresh address space, one thread */
 	t->files_shared = false; /* exec unshares the fd table */
-	t->shared_maps = false;
+	t->files_group = t->tid;
 	t->in_exec = false;
 	t->restore = false;
 	t->fix = FIX_NONE;
@@ -432,7 +424,9 @@ static void dispatch(struct run *r, pid_t pid, int status)
 	case EV_TRAP_STOP:
 		if (!t->seen_first_stop) {
 			t->seen_first_stop = true;
-			if (!t->known_parent) {
+			if (r->killing)
+				kill(t->tid, SIGKILL); /* born during teardown: its parent may be gone */
+			if (!t->known_parent && !r->killing) {
 				t->held = true; /* wait for the parent's event (arena, tgid) */
 				break;
 			}
@@ -477,6 +471,13 @@ int loop_run(struct run *r)
 		}
 		if (r->child_done && r->ntracees == 0)
 			break;
+		if (r->nstash) {
+			/* stops collected while a chain froze the fd table's other tasks */
+			struct stashed sv = r->stash[0];
+			memmove(r->stash, r->stash + 1, --r->nstash * sizeof(*r->stash));
+			dispatch(r, sv.pid, sv.status);
+			continue;
+		}
 		pid = wait4(-1, &status, __WALL, &ru);
 		if (pid < 0) {
 			if (errno == EINTR)

@@ -54,6 +54,7 @@ struct tracee *tracee_add(struct run *r, pid_t tid, pid_t tgid)
 	t->slot = -1;
 	t->arch = arch_native();
 	t->run = r;
+	t->files_group = tgid;
 	h = hash_tid(tid, r->hsize);
 	t->hnext = r->htab[h];
 	r->htab[h] = t;
@@ -116,4 +117,7 @@ void tracee_free_all(struct run *r)
 	free(r->htab);
 	r->htab = NULL;
 	r->hsize = r->ntracees = 0;
+	free(r->stash);
+	r->stash = NULL;
+	r->nstash = r->stash_cap = 0;
 }

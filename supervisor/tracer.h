@@ -64,9 +64,8 @@ struct tracee {
 	bool held;                /* first stop came first: resumed at the parent's event */
 	bool group_stopped;       /* in a group-stop (PTRACE_LISTEN) */
 	bool is_thread;           /* created with CLONE_THREAD */
-	bool mm_shared;           /* its address space has another task (thread, CLONE_VM) */
-	bool shared_maps;         /* it mapped MAP_SHARED memory (or inherited such a mapping) */
 	bool files_shared;        /* its fd table has another task (thread, CLONE_FILES) */
+	pid_t files_group;        /* tasks sharing one fd table have the same value */
 	struct run *run;          /* the run it belongs to */
 	bool exited;              /* PTRACE_EVENT_EXIT seen */
 	struct sc_stat *stat;     /* --stats entry of the call followed to its exit */
@@ -95,8 +94,11 @@ struct run {
 	struct limits *limits;
 	struct arena *boot_arena; /* inherited by the first process until its exec */
 	bool mseal;              /* the kernel has mseal(): arenas cannot be unmapped */
-	int direct_state;        /* single-stop allows: 0 not probed yet, 1 possible, -1 not (the
-				  * policy lets a process write another's memory via /proc) */
+	struct stashed {         /* statuses collected while freezing (chain.c), not yet */
+		pid_t pid;       /* dispatched: the loop takes these before waiting again */
+		int status;
+	} *stash;
+	size_t nstash, stash_cap;
 	char cwd[PATH_MAX];      /* the program's initial working directory */
 	const char *profile;     /* name of the built-in profile in use, or NULL */
 

@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 
 #include "../tt.h"
@@ -44,6 +45,10 @@
 #define ATK_FN static __attribute__((unused))
 
 static int atk_escapes, atk_mismatches, atk_helds;
+
+/* fstat(2) itself: glibc's fstat is newfstatat(fd, "", AT_EMPTY_PATH), which the tracer
+ * traps; the raw call runs natively (and is what a racing thread wants). */
+static inline int atk_fstat(int fd, struct stat *st) { return (int)syscall(SYS_fstat, fd, st); }
 
 /* Does buf hold a shadow(5) line of root, or the driver's secret marker? */
 ATK_FN bool atk_secret_in(const char *buf, size_t n)
@@ -187,6 +192,10 @@ ATK_FN void atk_controls(void)
 	close(fd);
 }
 
+/* Run by the driver with ATTACK_MODE=bare|audit (proving that a row detects its attack):
+ * controls that need the row's policy in effect are skipped then. */
+ATK_FN bool atk_unconfined(void) { return getenv("ATTACK_MODE") != NULL; }
+
 /* Write a small file in the working directory (fails the test on error). */
 ATK_FN void atk_put(const char *path, const char *text, mode_t mode)
 {
@@ -250,6 +259,68 @@ ATK_FN const char *atk_victim_dir(int argc, char **argv)
 	if (stat(argv[1], &st) < 0 || !S_ISDIR(st.st_mode))
 		tt_fail("control failed: victim directory %s: %s", argv[1], strerror(errno));
 	return argv[1];
+}
+
+/* What an attack could change about a victim file (read with lstat: reading is allowed). */
+struct atk_fstate {
+	int exists;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	off_t size;
+	nlink_t nlink;
+	ino_t ino;
+	long mtime_s, mtime_ns, ctime_s, ctime_ns;
+	ssize_t xattrs; /* bytes of the xattr name list */
+};
+
+ATK_FN struct atk_fstate atk_fstate(const char *path)
+{
+	struct atk_fstate f;
+	struct stat st;
+	char names[1024];
+	memset(&f, 0, sizeof f);
+	if (lstat(path, &st) < 0)
+		return f;
+	f.exists = 1;
+	f.mode = st.st_mode;
+	f.uid = st.st_uid;
+	f.gid = st.st_gid;
+	f.size = st.st_size;
+	f.nlink = st.st_nlink;
+	f.ino = st.st_ino;
+	f.mtime_s = st.st_mtim.tv_sec;
+	f.mtime_ns = st.st_mtim.tv_nsec;
+	f.ctime_s = st.st_ctim.tv_sec;
+	f.ctime_ns = st.st_ctim.tv_nsec;
+	f.xattrs = llistxattr(path, names, sizeof names);
+	return f;
+}
+
+/* "" if a and b agree, else what differs. */
+ATK_FN const char *atk_fstate_diff(const struct atk_fstate *a, const struct atk_fstate *b)
+{
+	if (a->exists != b->exists)
+		return b->exists ? "created" : "removed";
+	if (!a->exists)
+		return "";
+	if (a->ino != b->ino)
+		return "replaced";
+	if (a->mode != b->mode)
+		return "mode changed";
+	if (a->uid != b->uid || a->gid != b->gid)
+		return "owner changed";
+	if (a->size != b->size)
+		return "size changed";
+	if (a->nlink != b->nlink)
+		return "link count changed";
+	if (a->mtime_s != b->mtime_s || a->mtime_ns != b->mtime_ns)
+		return "mtime changed";
+	if (a->xattrs != b->xattrs)
+		return "xattrs changed";
+	if (a->ctime_s != b->ctime_s || a->ctime_ns != b->ctime_ns)
+		return "ctime changed";
+	return "";
 }
 
 /* A flag shared with racing threads and processes. */

@@ -1,9 +1,12 @@
 /*
  * race-path: change a path argument in memory while the tracer looks at it (THREATS D).
  *
- * usage: race-path thread|process [SUB-ATTACK...]
+ * usage: race-path thread|process|file VICTIM [SUB-ATTACK...]
  *   thread   a second thread of this process flips the path buffer
  *   process  a forked process flips it through a MAP_SHARED anonymous page
+ *   file     a forked process flips it with pwrite() into a file that this process has
+ *            mapped MAP_PRIVATE and read-only: no thread, no shared mapping, and still the
+ *            memory changes (a private mapping shows the page cache until it is written)
  *
  * The flipper writes, as fast as it can and with no system call, either one of two names
  * into the buffer the main thread passes to the kernel: an allowed one ("allowed.txt" in the
@@ -15,7 +18,7 @@
  * Each sub-attack runs ATK_ITER times or ATK_SECONDS, whichever ends first, and stops at
  * the first escape.  Verdicts by side effect: a read that returns a shadow line, an fd or a
  * stat result whose inode is /etc/shadow's (from a listing of /etc), a hard link to it in
- * the working directory, a canary in /etc.
+ * the working directory, a canary in /etc, a VICTIM/t file whose state changed.
  */
 #include <linux/openat2.h>
 #include <pthread.h>
@@ -26,7 +29,7 @@
 #include "atk.h"
 
 #define ATK_ITER 100000
-#define ATK_SECONDS 1.0
+#define ATK_SECONDS 0.2
 
 #define SECRET "/etc/shadow"
 #define ALLOWED "allowed.txt" /* same length as SECRET: every mix of the two is a name too */
@@ -40,7 +43,15 @@ struct shared {
 	char buf[256] __attribute__((aligned(64)));
 };
 static struct shared *sh;
+static char *P;             /* the name passed to the kernel: sh->buf, or the file mapping */
+static bool file_mode;
+static int file_fd;
+static pid_t writer = -1;
+static const char *allowed = ALLOWED; /* file mode: a name the tracer may pass on as is */
 static ino_t shadow_ino;
+static const char *V;
+static char victim[4096];
+static struct atk_fstate victim_before;
 
 static void flip_forever(void)
 {
@@ -74,8 +85,41 @@ static void *flip_thread(void *arg)
 	return NULL;
 }
 
+/* file mode: a child writes the two names into the file, over and over */
+static void file_writer(int mode, const char *a, const char *b)
+{
+	char ba[64], bb[64];
+	size_t la = strlen(a) + 1, lb = strlen(b) + 1;
+	memcpy(ba, a, la);
+	memcpy(bb, b, lb);
+	if (pwrite(file_fd, bb, lb, 0) != (ssize_t)lb) /* the whole refused name first */
+		tt_fail("pwrite flip.bin: %s", strerror(errno));
+	if (mode == 2) { /* then only its first byte flips */
+		ba[0] = '\0';
+		la = lb = 1;
+	}
+	if (writer > 0) {
+		kill(writer, SIGKILL);
+		tt_wait(writer, 0);
+		writer = -1;
+	}
+	if (mode == 0)
+		return;
+	writer = tt_fork();
+	if (writer == 0) {
+		for (;;) {
+			if (pwrite(file_fd, ba, la, 0) < 0 || pwrite(file_fd, bb, lb, 0) < 0)
+				_exit(1);
+		}
+	}
+}
+
 static void set_flip(int mode, const char *a, const char *b)
 {
+	if (file_mode) {
+		file_writer(mode, a, b);
+		return;
+	}
 	sh->mode = 0;
 	__sync_synchronize();
 	snprintf(sh->a, sizeof sh->a, "%s", a);
@@ -101,7 +145,7 @@ static bool judge_fd(const char *name, int fd)
 {
 	struct stat st;
 	bool leaked = false;
-	if (fstat(fd, &st) == 0 && is_shadow(st.st_dev, st.st_ino)) {
+	if (atk_fstat(fd, &st) == 0 && is_shadow(st.st_dev, st.st_ino)) {
 		atk_escaped(name, "SECRET LEAKED: the kernel opened /etc/shadow (fd %d)", fd);
 		leaked = true;
 	}
@@ -128,7 +172,10 @@ static void run_attack(const char *name, int mode, const char *a, const char *b,
 		if ((i & 63) == 0 && atk_now() - t0 > ATK_SECONDS)
 			break;
 	}
-	sh->mode = 0;
+	if (file_mode)
+		file_writer(0, "", "");
+	else
+		sh->mode = 0;
 	if (!esc)
 		atk_held(name, "%ld tries in %.2fs, %ld succeeded on the allowed name", i,
 			 atk_now() - t0, nok);
@@ -138,7 +185,7 @@ static void run_attack(const char *name, int mode, const char *a, const char *b,
 
 static bool try_open(const char *name, long *nok)
 {
-	int fd = open(sh->buf, O_RDONLY | O_CLOEXEC);
+	int fd = open(P, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	++*nok;
@@ -147,7 +194,7 @@ static bool try_open(const char *name, long *nok)
 
 static bool try_openat(const char *name, long *nok)
 {
-	int fd = openat(AT_FDCWD, sh->buf, O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, P, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	++*nok;
@@ -157,7 +204,7 @@ static bool try_openat(const char *name, long *nok)
 static bool try_openat2(const char *name, long *nok)
 {
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
-	int fd = (int)syscall(SYS_openat2, AT_FDCWD, sh->buf, &how, sizeof how);
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, P, &how, sizeof how);
 	if (fd < 0)
 		return false;
 	++*nok;
@@ -167,7 +214,7 @@ static bool try_openat2(const char *name, long *nok)
 static bool try_stat(const char *name, long *nok)
 {
 	struct stat st;
-	if (stat(sh->buf, &st) < 0)
+	if (stat(P, &st) < 0)
 		return false;
 	++*nok;
 	if (is_shadow(st.st_dev, st.st_ino)) {
@@ -180,7 +227,7 @@ static bool try_stat(const char *name, long *nok)
 static bool try_newfstatat(const char *name, long *nok)
 {
 	struct stat st;
-	if (fstatat(AT_FDCWD, sh->buf, &st, 0) < 0)
+	if (fstatat(AT_FDCWD, P, &st, 0) < 0)
 		return false;
 	++*nok;
 	if (is_shadow(st.st_dev, st.st_ino)) {
@@ -193,7 +240,7 @@ static bool try_newfstatat(const char *name, long *nok)
 static bool try_statx(const char *name, long *nok)
 {
 	struct statx sx;
-	if (statx(AT_FDCWD, sh->buf, 0, STATX_INO, &sx) < 0)
+	if (statx(AT_FDCWD, P, 0, STATX_INO, &sx) < 0)
 		return false;
 	++*nok;
 	if (is_shadow(makedev(sx.stx_dev_major, sx.stx_dev_minor), sx.stx_ino)) {
@@ -207,7 +254,7 @@ static bool try_statx(const char *name, long *nok)
 static bool try_statx_empty(const char *name, long *nok)
 {
 	struct statx sx;
-	if (statx(AT_FDCWD, sh->buf, AT_EMPTY_PATH, STATX_INO, &sx) < 0)
+	if (statx(AT_FDCWD, P, AT_EMPTY_PATH, STATX_INO, &sx) < 0)
 		return false;
 	++*nok;
 	if (is_shadow(makedev(sx.stx_dev_major, sx.stx_dev_minor), sx.stx_ino)) {
@@ -222,7 +269,7 @@ static bool try_link(const char *name, long *nok)
 {
 	struct stat st;
 	bool leaked = false;
-	if (link(sh->buf, "lnk") < 0)
+	if (link(P, "lnk") < 0)
 		return false;
 	++*nok;
 	if (lstat("lnk", &st) == 0 && is_shadow(st.st_dev, st.st_ino)) {
@@ -239,7 +286,7 @@ static bool try_link(const char *name, long *nok)
 /* rename("src", NAME): NAME is a name in the workdir or a canary in /etc. */
 static bool try_rename(const char *name, long *nok)
 {
-	if (rename("src", sh->buf) < 0)
+	if (rename("src", P) < 0)
 		return false;
 	++*nok;
 	if (rename(LOCAL_T, "src") == 0) /* it went where we named it: put it back */
@@ -252,6 +299,54 @@ static bool try_rename(const char *name, long *nok)
 	return false;
 }
 
+/* chmod/truncate(NAME) with NAME "" or VICTIM/t/fNN: any change of the victim escapes */
+static bool victim_check(const char *name, long *nok)
+{
+	struct atk_fstate now;
+	const char *d;
+	++*nok;
+	now = atk_fstate(victim);
+	d = atk_fstate_diff(&victim_before, &now);
+	if (*d) {
+		atk_escaped(name, "%s %s (outside the sandbox)", victim, d);
+		return true;
+	}
+	return false;
+}
+
+static bool try_chmod(const char *name, long *nok)
+{
+	return chmod(P, 0600) == 0 && victim_check(name, nok);
+}
+
+/* chmod with /dev/null's own mode: a no-op on /dev/null, a change on the victim (0644) */
+static mode_t devnull_mode;
+static bool try_chmod_devnull(const char *name, long *nok)
+{
+	return chmod(P, devnull_mode) == 0 && victim_check(name, nok);
+}
+
+static bool try_truncate(const char *name, long *nok)
+{
+	return truncate(P, 0) == 0 && victim_check(name, nok);
+}
+
+static bool try_utimensat(const char *name, long *nok)
+{
+	struct timespec ts[2] = { { 1, 0 }, { 1, 0 } };
+	return utimensat(AT_FDCWD, P, ts, 0) == 0 && victim_check(name, nok);
+}
+
+static void victim_attack(const char *name, const char *file, const char *allowed_name,
+			  attempt_fn fn)
+{
+	snprintf(victim, sizeof victim, "%s/t/%s", V, file);
+	victim_before = atk_fstate(victim);
+	if (!victim_before.exists)
+		tt_fail("setup: %s: %s", victim, strerror(errno));
+	run_attack(name, allowed_name[0] ? 1 : 2, allowed_name, victim, fn);
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t th;
@@ -259,10 +354,13 @@ int main(int argc, char **argv)
 	bool process;
 
 	tt_init(argc, argv);
-	if (argc < 2 || (strcmp(argv[1], "thread") && strcmp(argv[1], "process")))
-		tt_fail("usage: race-path thread|process [SUB-ATTACK...]");
+	if (argc < 2 || (strcmp(argv[1], "thread") && strcmp(argv[1], "process") &&
+			 strcmp(argv[1], "file")))
+		tt_fail("usage: race-path thread|process|file VICTIM [SUB-ATTACK...]");
 	process = strcmp(argv[1], "process") == 0;
-	atk_select(argc, argv, 2);
+	file_mode = strcmp(argv[1], "file") == 0;
+	V = atk_victim_dir(argc - 1, argv + 1);
+	atk_select(argc, argv, 3);
 	atk_controls();
 	atk_put(ALLOWED, "allowed\n", 0644);
 	atk_put("src", "src\n", 0644);
@@ -271,10 +369,23 @@ int main(int argc, char **argv)
 		tt_skip("no /etc/shadow on this machine");
 	tt_watchdog(50, "race-path attacks");
 
-	sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	/* file mode shares no memory at all: the tracer may take this task to be alone */
+	sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  (file_mode ? MAP_PRIVATE : MAP_SHARED) | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		tt_fail("mmap: %s", strerror(errno));
-	if (process) {
+	P = sh->buf;
+	if (file_mode) {
+		/* "/etc/hostname" is outside every writable directory: a tracer may hand the
+		 * tracee's own pointer to the kernel for it */
+		allowed = "/etc/hostname";
+		file_fd = open("flip.bin", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (file_fd < 0 || ftruncate(file_fd, 4096) < 0)
+			tt_fail("setup: flip.bin: %s", strerror(errno));
+		P = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, file_fd, 0);
+		if (P == MAP_FAILED)
+			tt_fail("mmap flip.bin: %s", strerror(errno));
+	} else if (process) {
 		child = tt_fork();
 		if (child == 0) {
 			flip_forever();
@@ -285,24 +396,42 @@ int main(int argc, char **argv)
 	}
 
 	/* whole names, allowed vs refused: the arena must hold */
-	run_attack("open", 1, ALLOWED, SECRET, try_open);
-	run_attack("openat", 1, ALLOWED, SECRET, try_openat);
-	run_attack("openat2", 1, ALLOWED, SECRET, try_openat2);
-	run_attack("stat", 1, ALLOWED, SECRET, try_stat);
-	run_attack("newfstatat", 1, ALLOWED, SECRET, try_newfstatat);
-	run_attack("statx", 1, ALLOWED, SECRET, try_statx);
-	run_attack("link", 1, ALLOWED, SECRET, try_link);
+	run_attack("open", 1, allowed, SECRET, try_open);
+	run_attack("openat", 1, allowed, SECRET, try_openat);
+	run_attack("openat2", 1, allowed, SECRET, try_openat2);
+	run_attack("stat", 1, allowed, SECRET, try_stat);
+	run_attack("newfstatat", 1, allowed, SECRET, try_newfstatat);
+	run_attack("statx", 1, allowed, SECRET, try_statx);
+	run_attack("link", 1, allowed, SECRET, try_link);
 	run_attack("rename", 1, LOCAL_T, CANARY, try_rename);
 	/* the first byte only: "" vs "/etc/shadow" */
 	run_attack("open-empty", 2, "", SECRET, try_open);
 	run_attack("stat-empty", 2, "", SECRET, try_stat);
 	run_attack("statx-empty-path", 2, "", SECRET, try_statx_empty);
 	run_attack("link-empty", 2, "", SECRET, try_link);
+	victim_attack("chmod-empty", "f20", "", try_chmod);
+	victim_attack("truncate-empty", "f21", "", try_truncate);
+	victim_attack("utimensat-empty", "f22", "", try_utimensat);
+	/* /dev/null may be written and lies in no writable directory: a tracer may let the
+	 * kernel read the name from our memory for it (chmod keeps its mode; truncate of a
+	 * device does nothing) */
+	{
+		struct stat dn;
+		if (stat("/dev/null", &dn) < 0)
+			tt_fail("control failed: stat /dev/null: %s", strerror(errno));
+		devnull_mode = dn.st_mode & 07777;
+		if (devnull_mode == 0644)
+			tt_skip("/dev/null has mode 0644, like the victims");
+	}
+	victim_attack("chmod-devnull", "f23", "/dev/null", try_chmod_devnull);
+	victim_attack("truncate-devnull", "f24", "/dev/null", try_truncate);
 
 	sh->stop = 1;
-	if (process)
+	if (file_mode)
+		file_writer(0, "", "");
+	else if (process)
 		tt_wait_exit(child, 0, 0, "flipper process");
-	else
+	else if (!file_mode)
 		pthread_join(th, NULL);
 	atk_finish();
 }

@@ -10,6 +10,7 @@ change, delete or replace:
     secret-world   0644  SYSWARD-SECRET-<random>   (the same, readable by any uid)
     core           0644  "VICTIM-CORE"             (where a core dump would land)
     sub/file, empty/
+    t/f00 ... t/f31 0644  "VICTIM-CONTENT"          (one target per attack)
 The program runs as `$SYSWARD run -a DIR/audit.jsonl -r DIR/result.json OPTIONS -- DIR/NAME
 ARGS` in the row's directory DIR (the program is copied there, so that the default profile,
 which executes only system programs and the working directory, lets it run).  In OPTIONS and
@@ -155,6 +156,9 @@ def make_victim():
     os.mkdir(os.path.join(v, "sub"), 0o755)
     put("sub/file", "SUB\n", 0o644)
     os.mkdir(os.path.join(v, "empty"), 0o755)
+    os.mkdir(os.path.join(v, "t"), 0o755)
+    for i in range(32):
+        put(f"t/f{i:02d}", "VICTIM-CONTENT\n", 0o644)
     try:
         os.setxattr(os.path.join(v, "victim"), "user.sysward", b"victim")
     except OSError:
@@ -270,6 +274,13 @@ def main():
     except OSError:
         lines = []
     report = [ln for ln in lines if "ESCAPED" in ln or "MISMATCH" in ln or "FAIL" in ln]
+    try:
+        with open(os.path.join(d, "stdout"), errors="replace") as f:
+            tries = [ln.rstrip("\n") for ln in f if ln.startswith("trying: ")]
+    except OSError:
+        tries = []
+    if status not in (0, 1, 77, None) and tries:
+        report.append(f"the program's last step before status {status}: {tries[-1]}")
 
     if mode in ("bare", "audit"):
         detected = status != 0 or verdicts
