@@ -2,8 +2,8 @@
  * arena: how "what was judged is what the kernel uses" is kept (DESIGN.md, "The arena").
  *
  * Every exec'd image gets its own arena: at the execve's exit stop the tracer makes the
- * new, single-threaded task create a memfd (injected memfd_create + ftruncate), takes a
- * copy of that fd with pidfd_getfd, maps it read-write for itself, and seals it
+ * new, single-threaded task create a memfd (injected memfd_create), takes a
+ * copy of that fd with pidfd_getfd, sizes and maps it read-write for itself, and seals it
  * (F_SEAL_FUTURE_WRITE | SHRINK | GROW | SEAL): from then on nobody can write it or map it
  * writable again.  The task then maps it read-only and shared (injected mmap, close) and,
  * where the kernel has mseal(), seals that mapping so it can never be unmapped, moved,
@@ -194,12 +194,6 @@ int arena_map_into(struct run *r, struct tracee *t)
 	if (e == 0 && tfd < 0)
 		e = (int)tfd;
 	if (e == 0) {
-		e = inject(r, t, ip, nr_of(arch, "ftruncate"), (uint64_t)tfd, ARENA_SIZE, 0, 0, 0, 0,
-			   &rv);
-		if (e == 0 && rv < 0)
-			e = (int)rv;
-	}
-	if (e == 0) {
 		/* the tracer's own handle on the task's memfd: map, then seal for good */
 		pidfd = (int)syscall(SYS_pidfd_open, t->tid, 0);
 		fd = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, (int)tfd, 0);
@@ -207,6 +201,9 @@ int arena_map_into(struct run *r, struct tracee *t)
 			e = -errno;
 		if (pidfd >= 0)
 			close(pidfd);
+		/* sized by the tracer: the task's RLIMIT_FSIZE (--fsize) does not apply */
+		if (e == 0 && ftruncate(fd, (off_t)ARENA_SIZE) < 0)
+			e = -errno;
 		if (e == 0 && !(a = arena_from_fd(fd)))
 			e = -errno;
 		if (e == 0 && fcntl(fd, F_ADD_SEALS, ARENA_SEALS) < 0)

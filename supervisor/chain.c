@@ -35,6 +35,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "supervisor/judge.h"
@@ -63,6 +64,12 @@ static const char *const follow_form[][2] = {
 	{ "lstat", "stat" },         { "lchown", "chown" },         { "lgetxattr", "getxattr" },
 	{ "lsetxattr", "setxattr" }, { "llistxattr", "listxattr" }, { "lremovexattr", "removexattr" },
 };
+
+static bool is_symlink(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
 
 static const char *entry_at(const char *name)
 {
@@ -340,6 +347,8 @@ void chain_apply(struct call *c)
 		e = step(c, c->nr, a, &ret);
 		if (!c->gone)
 			close_pin(c, c->pin_fd);
+	} else if (strncmp(c->name, "readlink", 8) == 0 && !is_symlink(c->paths[0].canon)) {
+		ret = -EINVAL; /* what readlink says of anything but a symlink */
 	} else {
 		bool entry = entry_at(c->name) != NULL;
 		freeze_sharers(c);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -596,6 +597,23 @@ static void judge_open_call(struct call *c)
 	}
 }
 
+/* A new name for a unix socket (link, rename) would escape `unix:` rules, which match names:
+ * only sockets the program may connect to get new names. */
+static void judge_socket_name(struct call *c, const char *old)
+{
+	struct stat st;
+	struct pol_addr pa = { .family = AF_UNIX };
+	struct pol_request req = { .kind = POL_REQ_CONNECT, .syscall = c->name, .addr = &pa };
+	struct pol_verdict v;
+
+	if (lstat(old, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return;
+	snprintf(pa.path, sizeof(pa.path), "%s", old);
+	pa.path_len = strlen(pa.path);
+	policy_eval(c->r->policy, &req, &v);
+	call_decide(c, &v);
+}
+
 void judge_path_call(struct call *c)
 {
 	unsigned dummy = 0;
@@ -635,6 +653,10 @@ void judge_path_call(struct call *c)
 		if (c->action != POL_ALLOW || c->gone)
 			return;
 	}
+	if (c->npaths == 2 && (strncmp(c->name, "link", 4) == 0 || strncmp(c->name, "rename", 6) == 0))
+		judge_socket_name(c, c->paths[0].canon);
+	if (c->action != POL_ALLOW)
+		return;
 	if (c->chain == CHAIN_NONE && c->chain_ok && c->npaths == npath && c->writable_paths) {
 		/* RACE: run on pins taken in the tracee, not on names walked again */
 		c->chain = CHAIN_PATH;
@@ -984,6 +1006,21 @@ static void apply_decision(struct run *r, struct tracee *t, struct call *c)
 	}
 	if (c->chain != CHAIN_NONE) {
 		chain_apply(c); /* frees the slot */
+		return;
+	}
+	if (c->emulate) {
+		struct regs regs;
+		if (c->slot >= 0)
+			arena_slot_put(t->arena, c->slot);
+		if (arch->get_regs(t->tid, &regs) < 0) {
+			kill(t->tid, SIGKILL);
+		} else {
+			arch->set_syscall(&regs, -1);
+			arch->set_return(&regs, c->emu_ret);
+			if (arch->set_regs(t->tid, &regs) < 0)
+				kill(t->tid, SIGKILL);
+		}
+		tracee_resume(r, t, PTRACE_CONT, 0);
 		return;
 	}
 

@@ -57,6 +57,8 @@ struct call {
 	int pin_fd_arg;      /* CHAIN_FD: the argument it replaces */
 	struct arena *held;  /* a reference kept while the task may die under us */
 	bool frozen;         /* the other tasks of its fd table are stopped */
+	bool emulate;        /* the tracer did the call itself: skip it, return emu_ret */
+	int64_t emu_ret;
 	int writable_paths;  /* path arguments with a directory writable under the policy */
 };
 

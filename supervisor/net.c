@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,7 +25,8 @@
 
 /* sockaddr bytes -> policy address and its text; 0 or an errno to deny with. */
 static int decode_sockaddr(struct call *c, const unsigned char *sa, size_t len, bool for_bind,
-			   bool as_inet_unspec, struct pol_addr *pa, char *text, size_t tsz)
+			   bool as_inet_unspec, struct pol_addr *pa, char *text, size_t tsz,
+			   bool *compat)
 {
 	sa_family_t fam;
 
@@ -59,11 +61,12 @@ static int decode_sockaddr(struct call *c, const unsigned char *sa, size_t len, 
 		memcpy(&sin6, sa, len < sizeof(sin6) ? len : sizeof(sin6));
 		pa->port = ntohs(sin6.sin6_port);
 		pa->scope_id = sin6.sin6_scope_id;
-		if (memcmp(sin6.sin6_addr.s6_addr, mapped, 12) == 0 ||
-		    (memcmp(sin6.sin6_addr.s6_addr, zero12, 12) == 0 &&
-		     (sin6.sin6_addr.s6_addr[12] | sin6.sin6_addr.s6_addr[13] |
-		      sin6.sin6_addr.s6_addr[14] | (sin6.sin6_addr.s6_addr[15] > 1)))) {
-			/* IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) are IPv4 */
+		if (memcmp(sin6.sin6_addr.s6_addr, zero12, 12) == 0 &&
+		    (sin6.sin6_addr.s6_addr[12] | sin6.sin6_addr.s6_addr[13] |
+		     sin6.sin6_addr.s6_addr[14] | (sin6.sin6_addr.s6_addr[15] > 1)))
+			*compat = true; /* ::a.b.c.d: the kernel sends it as IPv6: judged both ways */
+		if (memcmp(sin6.sin6_addr.s6_addr, mapped, 12) == 0) {
+			/* IPv4-mapped (::ffff:a.b.c.d) is IPv4 */
 			char ip4[INET_ADDRSTRLEN];
 			pa->family = AF_INET;
 			memcpy(pa->ip, sin6.sin6_addr.s6_addr + 12, 4);
@@ -125,15 +128,53 @@ static int decode_sockaddr(struct call *c, const unsigned char *sa, size_t len, 
 	}
 }
 
+/*
+ * An unbound unix socket with SO_PASSCRED (or SO_PASSPIDFD) autobinds to an abstract name
+ * when it first sends or connects: an inbound door nobody asked for with bind().  True
+ * when this call would do that and the policy does not allow binding the autobind name.
+ */
+static bool passcred_autobind(struct call *c)
+{
+	struct sockaddr_un me;
+	socklen_t ml = sizeof(me);
+	int pidfd, sfd, on = 0, on2 = 0;
+	socklen_t ol = sizeof(on);
+	bool door = false;
+
+	pidfd = (int)syscall(SYS_pidfd_open, c->t->tgid, 0);
+	if (pidfd < 0)
+		return false;
+	sfd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)(int32_t)c->a[0], 0);
+	close(pidfd);
+	if (sfd < 0)
+		return false;
+	if (getsockname(sfd, (struct sockaddr *)&me, &ml) == 0 && me.sun_family == AF_UNIX &&
+	    ml <= sizeof(sa_family_t)) {
+		getsockopt(sfd, SOL_SOCKET, SO_PASSCRED, &on, &ol);
+		ol = sizeof(on2);
+		getsockopt(sfd, SOL_SOCKET, 76 /* SO_PASSPIDFD */, &on2, &ol);
+		if (on || on2) {
+			struct pol_addr pa = { .family = AF_UNIX, .abstract = true, .unnamed = true };
+			struct pol_request req = { .kind = POL_REQ_BIND, .syscall = c->name, .addr = &pa };
+			struct pol_verdict v;
+			policy_eval(c->r->policy, &req, &v);
+			door = v.action != POL_ALLOW;
+		}
+	}
+	close(sfd);
+	return door;
+}
+
 /* Judge one destination or local address; returns the tracee address of the judged copy
  * in the arena (0 when denied or nothing to copy). */
 static uint64_t judge_sockaddr(struct call *c, uint64_t addr, uint64_t len, bool bind,
-			       bool connect_call, const char *key)
+			       bool connect_call, const char *key, uint32_t *outlen)
 {
 	unsigned char sa[sizeof(struct sockaddr_storage)];
 	struct pol_addr pa;
 	char text[PATH_MAX + 32];
 	uint32_t l = (uint32_t)len; /* socklen_t: the kernel reads 32 bits */
+	bool compat = false;
 	int e;
 
 	if ((int32_t)l < 0 || l > sizeof(sa)) {
@@ -145,7 +186,7 @@ static uint64_t judge_sockaddr(struct call *c, uint64_t addr, uint64_t len, bool
 		call_builtin(c, POL_DENY, EFAULT);
 		return 0;
 	}
-	e = decode_sockaddr(c, sa, l, bind, !connect_call, &pa, text, sizeof(text));
+	e = decode_sockaddr(c, sa, l, bind, !connect_call, &pa, text, sizeof(text), &compat);
 	if (e) {
 		call_builtin(c, POL_DENY, e);
 		return 0;
@@ -178,6 +219,19 @@ static uint64_t judge_sockaddr(struct call *c, uint64_t addr, uint64_t len, bool
 		}
 		policy_eval(c->r->policy, &req, &v);
 		call_decide(c, &v);
+		if (compat) {
+			/* and as the IPv4 address it embeds */
+			struct pol_addr v4 = pa;
+			v4.family = AF_INET;
+			memmove(v4.ip, pa.ip + 12, 4);
+			req.addr = &v4;
+			policy_eval(c->r->policy, &req, &v);
+			call_decide(c, &v);
+		}
+		if (bind && pa.family == AF_UNIX && !pa.abstract && !pa.unnamed)
+			judge_one_path(c, pa.path, POL_WRITE); /* bind creates the socket file */
+		if (!bind && pa.family == AF_UNIX && c->action == POL_ALLOW && passcred_autobind(c))
+			call_builtin(c, POL_DENY, ECONNREFUSED);
 	} else {
 		/* the socket of this family was judged when it was created */
 		call_rules_only(c);
@@ -189,15 +243,20 @@ static uint64_t judge_sockaddr(struct call *c, uint64_t addr, uint64_t len, bool
 		/* hand the kernel the resolved name, not the tracee's */
 		struct sockaddr_un un;
 		size_t pl = strlen(pa.path);
-		if (pl >= sizeof(un.sun_path)) {
-			call_builtin(c, POL_DENY, ENAMETOOLONG);
-			return 0;
+		if (pl > sizeof(un.sun_path)) {
+			/* the resolved name does not fit: the kernel gets the tracee's own
+			 * (copied) name, resolved from its cwd like the check did */
+			*outlen = l;
+			return call_arena_put(c, sa, l);
 		}
 		memset(&un, 0, sizeof(un));
 		un.sun_family = AF_UNIX;
-		memcpy(un.sun_path, pa.path, pl);
-		return call_arena_put(c, &un, offsetof(struct sockaddr_un, sun_path) + pl + 1);
+		memcpy(un.sun_path, pa.path, pl); /* NUL-terminated when it fits */
+		*outlen = (uint32_t)(offsetof(struct sockaddr_un, sun_path) + pl +
+				     (pl < sizeof(un.sun_path)));
+		return call_arena_put(c, &un, sizeof(un));
 	}
+	*outlen = l;
 	return call_arena_put(c, sa, l ? l : 1);
 }
 
@@ -227,7 +286,9 @@ static void judge_socket(struct call *c)
 	{
 		struct pol_request req = {
 			.kind = POL_REQ_SOCKET, .syscall = c->name,
-			.family = family, .type = base, .protocol = proto,
+			/* SOCK_PACKET of any family is an AF_PACKET socket in the kernel */
+			.family = base == SOCK_PACKET ? AF_PACKET : family, .type = base,
+			.protocol = proto,
 		};
 		struct pol_verdict v;
 		policy_eval(c->r->policy, &req, &v);
@@ -235,7 +296,13 @@ static void judge_socket(struct call *c)
 	}
 }
 
-/* listen(): the socket's local address, judged as a bind when nothing judged it before */
+/*
+ * listen(): the socket's local address, judged as a bind when nothing judged it before
+ * (never bound: the kernel autobinds it to the wildcard on some port; bound without a port
+ * with IP_BIND_ADDRESS_NO_PORT: to that address).  RACE: the tracer holds its own copy of
+ * the socket (pidfd_getfd), judges it, and calls listen() on that copy itself; the tracee's
+ * call is skipped with the result, so a dup2 over the fd number changes nothing.
+ */
 static void judge_listen(struct call *c)
 {
 	int fd = (int)(int32_t)c->a[0];
@@ -252,32 +319,170 @@ static void judge_listen(struct call *c)
 	sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 	close(pidfd);
 	if (sfd < 0) {
-		if (errno == EBADF) {
-			call_rules_only(c); /* the kernel fails it with EBADF */
-			return;
-		}
-		call_builtin(c, POL_DENY, EPERM);
+		call_builtin(c, POL_DENY, errno == EBADF ? EBADF : EPERM);
 		return;
 	}
 	if (getsockname(sfd, (struct sockaddr *)&ss, &sl) < 0) {
 		close(sfd);
-		call_rules_only(c); /* not a socket: ENOTSOCK from the kernel */
+		call_builtin(c, POL_DENY, ENOTSOCK);
 		return;
 	}
-	close(sfd);
 	if ((ss.ss_family == AF_INET && ((struct sockaddr_in *)&ss)->sin_port == 0) ||
 	    (ss.ss_family == AF_INET6 && ((struct sockaddr_in6 *)&ss)->sin6_port == 0)) {
-		/* never bound: listen() autobinds to the wildcard address on some port */
 		struct pol_addr pa = { .family = ss.ss_family };
 		struct pol_request req = { .kind = POL_REQ_BIND, .syscall = c->name, .addr = &pa };
 		struct pol_verdict v;
-		jb_kstr(&c->args, "addr", ss.ss_family == AF_INET ? "inet:0.0.0.0:0" : "inet6:[::]:0");
+		char ip[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN + 16];
+		if (ss.ss_family == AF_INET) {
+			memcpy(pa.ip, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+			inet_ntop(AF_INET, pa.ip, ip, sizeof(ip));
+			snprintf(text, sizeof(text), "inet:%s:0", ip);
+		} else {
+			memcpy(pa.ip, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+			inet_ntop(AF_INET6, pa.ip, ip, sizeof(ip));
+			snprintf(text, sizeof(text), "inet6:[%s]:0", ip);
+		}
+		jb_kstr(&c->args, "addr", text);
 		policy_eval(c->r->policy, &req, &v);
 		call_decide(c, &v);
+	} else {
+		call_rules_only(c);
+	}
+	if (c->action == POL_ALLOW && !c->r->audit_mode) {
+		c->emulate = true;
+		c->emu_ret = listen(sfd, (int)(int32_t)c->a[1]) < 0 ? -errno : 0;
+	}
+	close(sfd);
+}
+
+/* Refuse a way around the destination: an interface other than lo, or a source route.
+ * Only where the policy denies by default (under `default allow` nothing is refused). */
+static void refuse_route(struct call *c, const char *why, int err)
+{
+	struct pol_verdict v = { .action = POL_DENY, .err = err };
+
+	if (policy_default(c->r->policy) != POL_DENY)
+		return;
+	jb_kstr(&c->args, "refused", why);
+	call_decide(c, &v);
+}
+
+/* ifindex 0 (none) or 1 (lo, the first device of every network namespace) */
+static bool lo_index(int32_t ifindex)
+{
+	return ifindex == 0 || ifindex == 1;
+}
+
+#define CMSG_MAX 8192
+struct cmsg64 {
+	uint64_t len;
+	int32_t level, type;
+};
+
+/* sendmsg control messages: copied, judged, and the copy handed to the kernel. */
+static uint64_t judge_control(struct call *c, uint64_t addr, uint64_t len)
+{
+	unsigned char buf[CMSG_MAX];
+	size_t off = 0;
+
+	if (len > sizeof(buf)) {
+		call_builtin(c, POL_DENY, ENOBUFS);
+		return 0;
+	}
+	if (mem_read(c->t->tid, addr, buf, len) < 0) {
+		call_builtin(c, POL_DENY, EFAULT);
+		return 0;
+	}
+	while (off + sizeof(struct cmsg64) <= len) {
+		struct cmsg64 h;
+		const unsigned char *data = buf + off + sizeof(h);
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.len < sizeof(h) || h.len > len - off)
+			break; /* the kernel stops (or fails) here too */
+		if ((h.level == IPPROTO_IP && h.type == IP_RETOPTS) ||
+		    (h.level == IPPROTO_IPV6 && (h.type == IPV6_RTHDR || h.type == 5 /* 2292RTHDR */)))
+			refuse_route(c, "source route", ECONNREFUSED);
+		if (h.level == IPPROTO_IP && h.type == IP_PKTINFO && h.len >= sizeof(h) + 4) {
+			int32_t ifi;
+			memcpy(&ifi, data, 4);
+			if (!lo_index(ifi))
+				refuse_route(c, "IP_PKTINFO interface", ECONNREFUSED);
+		}
+		if (h.level == IPPROTO_IPV6 && (h.type == IPV6_PKTINFO || h.type == 2) &&
+		    h.len >= sizeof(h) + 20) {
+			int32_t ifi;
+			memcpy(&ifi, data + 16, 4);
+			if (!lo_index(ifi))
+				refuse_route(c, "IPV6_PKTINFO interface", ECONNREFUSED);
+		}
+		off += (h.len + 7) & ~(uint64_t)7;
+	}
+	if (c->action != POL_ALLOW)
+		return 0;
+	return call_arena_put(c, buf, len);
+}
+
+/* setsockopt: options that pick the interface or a source route (see refuse_route). */
+static void judge_setsockopt(struct call *c)
+{
+	int level = (int)(int32_t)c->a[1], opt = (int)(int32_t)c->a[2];
+	uint32_t optlen = (uint32_t)c->a[4];
+	unsigned char val[64] = { 0 };
+	size_t n = optlen < sizeof(val) ? optlen : sizeof(val);
+	int32_t ival = 0;
+	bool judged = false;
+
+	jb_kint(&c->args, "fd", (int32_t)c->a[0]);
+	jb_kint(&c->args, "level", level);
+	jb_kint(&c->args, "optname", opt);
+	if ((level == SOL_SOCKET && (opt == SO_BINDTODEVICE || opt == 62 /* SO_BINDTOIFINDEX */)) ||
+	    (level == IPPROTO_IP && (opt == IP_OPTIONS || opt == 50 /* IP_UNICAST_IF */)) ||
+	    (level == IPPROTO_IPV6 && (opt == 76 /* IPV6_UNICAST_IF */ || opt == IPV6_RTHDR ||
+				       opt == 5 || opt == IPV6_PKTINFO))) {
+		judged = true;
+		/* RACE: the value is read once and the kernel reads our copy */
+		if (n && mem_read(c->t->tid, c->a[3], val, n) < 0) {
+			call_builtin(c, POL_DENY, EFAULT);
+			return;
+		}
+		memcpy(&ival, val, sizeof(ival));
+	}
+	if (!judged) {
+		call_rules_only(c);
 		return;
 	}
-	/* RACE: none; the local address is the kernel's own, judged when it was bound */
+	if (level == SOL_SOCKET && opt == SO_BINDTODEVICE) {
+		if (n && strncmp((char *)val, "lo", n) != 0 && val[0])
+			refuse_route(c, "SO_BINDTODEVICE", EPERM);
+	} else if (level == SOL_SOCKET) {
+		if (!lo_index(ival))
+			refuse_route(c, "SO_BINDTOIFINDEX", EPERM);
+	} else if (level == IPPROTO_IP && opt == IP_OPTIONS) {
+		if (optlen)
+			refuse_route(c, "IP_OPTIONS", EPERM);
+	} else if (level == IPPROTO_IP) {
+		if (!lo_index((int32_t)ntohl((uint32_t)ival)))
+			refuse_route(c, "IP_UNICAST_IF", EPERM);
+	} else if (opt == 76) {
+		if (!lo_index(ival))
+			refuse_route(c, "IPV6_UNICAST_IF", EPERM);
+	} else if (opt == IPV6_PKTINFO) {
+		int32_t ifi = 0;
+		if (n >= 20)
+			memcpy(&ifi, val + 16, 4);
+		if (!lo_index(ifi))
+			refuse_route(c, "IPV6_PKTINFO", EPERM);
+	} else if (optlen) {
+		refuse_route(c, "IPV6_RTHDR", EPERM);
+	}
 	call_rules_only(c);
+	if (c->action == POL_ALLOW && n) {
+		uint64_t p = call_arena_put(c, val, n);
+		if (p) {
+			call_set_arg(c, 3, p);
+			call_set_arg(c, 4, n);
+		}
+	}
 }
 
 /* msghdr as a 64-bit tracee lays it out */
@@ -305,26 +510,23 @@ static uint64_t judge_msghdr(struct call *c, uint64_t addr)
 		return 0;
 	}
 	if (m.name && m.namelen) {
-		uint64_t p = judge_sockaddr(c, m.name, m.namelen, false, false, "addr");
+		uint32_t l;
+		uint64_t p = judge_sockaddr(c, m.name, m.namelen, false, false, "addr", &l);
 		if (!p)
 			return 0;
-		if (c->row && m.namelen && m.name) {
-			/* a unix name may have been rewritten to a longer or shorter one */
-			unsigned char fam[2];
-			memcpy(fam, arena_slot_ptr(c->t->arena, c->slot) + (p - arena_tracee_addr(c->t, c->slot)), 2);
-			if (fam[0] == AF_UNIX && fam[1] == 0) {
-				const char *sp = arena_slot_ptr(c->t->arena, c->slot) +
-						 (p - arena_tracee_addr(c->t, c->slot));
-				if (sp[2] != '\0')
-					m.namelen = (uint32_t)(offsetof(struct sockaddr_un, sun_path) +
-							       strlen(sp + 2) + 1);
-			}
-		}
 		m.name = p;
+		m.namelen = l;
 	} else {
 		m.name = 0;
 		m.namelen = 0;
 		call_rules_only(c);
+	}
+	if (c->action == POL_ALLOW && m.control && m.controllen) {
+		/* RACE: control messages are read once and the kernel reads our copy */
+		uint64_t p = judge_control(c, m.control, m.controllen);
+		if (!p)
+			return 0;
+		m.control = p;
 	}
 	if (c->action != POL_ALLOW)
 		return 0;
@@ -344,14 +546,10 @@ void judge_net_call(struct call *c)
 	} else if (strcmp(n, "connect") == 0 || strcmp(n, "bind") == 0) {
 		bool bind = n[0] == 'b';
 		uint64_t p;
+		uint32_t l;
 		jb_kint(&c->args, "fd", (int32_t)c->a[0]);
-		p = judge_sockaddr(c, c->a[1], c->a[2], bind, !bind, "addr");
+		p = judge_sockaddr(c, c->a[1], c->a[2], bind, !bind, "addr", &l);
 		if (p) {
-			uint32_t l = (uint32_t)c->a[2];
-			const char *sp = arena_slot_ptr(c->t->arena, c->slot) +
-					 (p - arena_tracee_addr(c->t, c->slot));
-			if (sp[0] == AF_UNIX && sp[1] == 0 && sp[2] != '\0')
-				l = (uint32_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sp + 2) + 1);
 			call_set_arg(c, 1, p);
 			call_set_arg(c, 2, l);
 		}
@@ -362,14 +560,9 @@ void judge_net_call(struct call *c)
 			return;
 		}
 		{
-			uint64_t p = judge_sockaddr(c, c->a[4], c->a[5], false, false, "addr");
+			uint32_t l;
+			uint64_t p = judge_sockaddr(c, c->a[4], c->a[5], false, false, "addr", &l);
 			if (p) {
-				uint32_t l = (uint32_t)c->a[5];
-				const char *sp = arena_slot_ptr(c->t->arena, c->slot) +
-						 (p - arena_tracee_addr(c->t, c->slot));
-				if (sp[0] == AF_UNIX && sp[1] == 0 && sp[2] != '\0')
-					l = (uint32_t)(offsetof(struct sockaddr_un, sun_path) +
-						       strlen(sp + 2) + 1);
 				call_set_arg(c, 4, p);
 				call_set_arg(c, 5, l);
 			}
@@ -402,6 +595,8 @@ void judge_net_call(struct call *c)
 		}
 	} else if (strcmp(n, "listen") == 0) {
 		judge_listen(c);
+	} else if (strcmp(n, "setsockopt") == 0) {
+		judge_setsockopt(c);
 	} else {
 		call_rules_only(c);
 	}

@@ -108,8 +108,11 @@ static uint64_t rights_of(unsigned access, uint64_t handled)
 {
 	uint64_t r = 0;
 
+	/* what can be read can be executed as far as Landlock goes: the kernel maps the ELF
+	 * interpreter (and a program may run ld.so on any file it reads) with no execve the
+	 * tracer sees; exec rules stay the tracer's (INTERFACE: ld.so needs only read) */
 	if (access & (POL_READ | POL_WRITE))
-		r |= LL_READ;
+		r |= LL_READ | LANDLOCK_ACCESS_FS_EXECUTE;
 	if (access & POL_WRITE)
 		r |= LL_WRITE_V1 | LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE;
 	if (access & POL_EXEC)
