@@ -64,13 +64,13 @@ void tracee_resume(struct run *r, struct tracee *t, int req, int sig)
 	ptrace(req, t->tid, 0, (void *)(long)sig);
 }
 
-static void audit_limit(struct run *r, const char *what)
+void loop_audit_limit(struct run *r, const char *what, const char *message)
 {
 	struct jbuf *jb = audit_begin(r->audit, "limit", r->child, r->child);
 	if (!jb)
 		return;
 	jb_kstr(jb, "limit", what);
-	jb_kstr(jb, "message", r->message);
+	jb_kstr(jb, "message", message);
 	audit_commit(r->audit);
 }
 
@@ -97,7 +97,7 @@ void run_kill_tree(struct run *r, enum verdict v, const char *msg)
 		r->forced = v;
 		snprintf(r->message, sizeof(r->message), "%s", msg);
 		if (v >= V_CPU_TIME && v <= V_OUTPUT)
-			audit_limit(r, limit_names[v]);
+			loop_audit_limit(r, limit_names[v], r->message);
 	}
 	r->killing = true;
 	kill_everything(r);

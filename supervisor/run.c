@@ -60,6 +60,24 @@ static int build_policy(struct run *r, const struct options *o)
 	return 0;
 }
 
+int run_build_policy(const struct options *o, const char *cwd, struct policy **out,
+		     const char **profile)
+{
+	struct run *r = xcalloc(1, sizeof(*r));
+	int e;
+
+	snprintf(r->cwd, sizeof(r->cwd), "%s", cwd);
+	e = build_policy(r, o);
+	if (e < 0) {
+		policy_free(r->policy);
+		r->policy = NULL;
+	}
+	*out = r->policy;
+	*profile = r->profile;
+	free(r);
+	return e;
+}
+
 static char **build_env(const struct options *o)
 {
 	size_t n = 0, cap = 16;
@@ -86,6 +104,11 @@ static char **build_env(const struct options *o)
 	}
 	env[n] = NULL;
 	return env;
+}
+
+char **run_build_env(const struct options *o)
+{
+	return build_env(o);
 }
 
 /* PATH search as execvp does it, done before the run so only one execve is trapped. */
@@ -170,6 +193,13 @@ static void finish(struct run *r, struct result *res)
 	res->wall_s = now_monotonic() - r->t0;
 	if (r->limits)
 		limits_sample(r->limits, NULL, 0, &u);
+	if (u.cpu_s > 0 && u.user_s + u.sys_s > 0) {
+		/* cgroup v1 samples user/system at ticks; their sum is not the total the
+		 * watchdog enforced (cpuacct.usage): split the total in their proportion */
+		double k = u.cpu_s / (u.user_s + u.sys_s);
+		u.user_s *= k;
+		u.sys_s *= k;
+	}
 	res->user_s = u.user_s > ru_user ? u.user_s : ru_user;
 	res->sys_s = u.sys_s > ru_sys ? u.sys_s : ru_sys;
 	res->peak_memory = u.peak_memory_bytes;
@@ -205,21 +235,25 @@ static void finish(struct run *r, struct result *res)
 	if (u.oom) {
 		res->verdict = V_MEMORY;
 		snprintf(res->message, sizeof(res->message), "memory limit exceeded (OOM kill)");
+		loop_audit_limit(r, "memory", res->message);
 		return;
 	}
 	if (u.pids_hit && (res->signal || res->exit_code != 0)) {
 		res->verdict = V_PIDS;
 		snprintf(res->message, sizeof(res->message), "process limit reached");
+		loop_audit_limit(r, "pids", res->message);
 		return;
 	}
 	if (u.scratch_full) {
 		res->verdict = V_OUTPUT;
 		snprintf(res->message, sizeof(res->message), "scratch space full");
+		loop_audit_limit(r, "output", res->message);
 		return;
 	}
 	if (res->signal == SIGXFSZ) {
 		res->verdict = V_OUTPUT;
 		snprintf(res->message, sizeof(res->message), "file size limit exceeded");
+		loop_audit_limit(r, "output", res->message);
 		return;
 	}
 	if (fail > 0) {
@@ -243,6 +277,11 @@ static void finish(struct run *r, struct result *res)
 }
 
 int run_main(const struct options *o)
+{
+	return run_with_hooks(o, NULL);
+}
+
+int run_with_hooks(const struct options *o, const struct run_hooks *h)
 {
 	struct run r;
 	struct result res;
@@ -268,8 +307,12 @@ int run_main(const struct options *o)
 	} else if (!getcwd(r.cwd, sizeof(r.cwd))) {
 		die("cannot get the working directory: %s", strerror(errno));
 	}
-	if (build_policy(&r, o) < 0)
+	if (h && h->policy) {
+		r.policy = h->policy; /* built by run_build_policy(); the run owns it now */
+		r.profile = h->profile;
+	} else if (build_policy(&r, o) < 0) {
 		goto out_policy;
+	}
 	r.set = *policy_settings(r.policy);
 	settings_merge(&r.set, &o->cli);
 	r.audit_mode = r.set.mode == MODE_AUDIT;
@@ -364,6 +407,8 @@ out_result:
 	status = result_exit_status(&res);
 	if (res.verdict == V_INTERNAL && res.message[0])
 		warnx_("%s", res.message);
+	if (h && h->on_result)
+		h->on_result(&res, status, h->arg);
 out_arena:
 	audit_close(r.audit);
 	/* after the tracees: they hold references */

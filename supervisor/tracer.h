@@ -200,6 +200,8 @@ int filter_build(struct run *r, void **prog, size_t *len);
 
 /* loop.c */
 int loop_run(struct run *r);
+/* A `limit` event in the trail. */
+void loop_audit_limit(struct run *r, const char *what, const char *message);
 /* A task's death seen outside the loop (during an injection): audit it, forget it. */
 void loop_task_gone(struct run *r, pid_t pid, int status);
 /* Resume a task after a stop (delivering its pending signal, if any). */
