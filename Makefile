@@ -40,7 +40,7 @@ CFLAGS   += -DSYSWARD_PROFILEDIR='"$(PROFILEDIR)"' -DSYSWARD_SRC_PROFILEDIR='"$(
 # ---- the library every binary links -------------------------------------------------
 LIB_SRC  := $(wildcard arch/*.c) $(wildcard policy/*.c) \
             $(filter-out supervisor/main.c,$(wildcard supervisor/*.c supervisor/*/*.c)) \
-            $(wildcard tools/*.c)
+            $(wildcard tools/*.c) $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/systab.o
 LIB      := $(B)/libsysward.a
 SYSWARD  := $(B)/sysward
@@ -94,7 +94,7 @@ $(B)/tests/%: tests/%.c $(LIB)
 
 # Tracee tests are built without sanitizers: they are the untrusted programs.
 TT_CFLAGS := -std=gnu11 -O1 -g -Wall -D_GNU_SOURCE -pthread
-$(B)/tracee-tests/%: tracee-tests/%.c tracee-tests/tt.h
+$(B)/tracee-tests/%: tracee-tests/%.c $(wildcard tracee-tests/*.h tracee-tests/*/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(TT_CFLAGS) -Itracee-tests -o $@ $< -lpthread
@@ -149,5 +149,19 @@ check-format:
 
 clean:
 	rm -rf $(B) build-san
+
+# ---- libsysward: the client library of `sysward serve` (include/sysward.h) --------------
+# `make lib`: one relocatable object of the client and what it uses, with every global
+# symbol but sw_* made local, so that it links into any program without clashing names.
+CLIENT_SRC := lib/sysward.c supervisor/proto.c supervisor/json.c supervisor/util.c tools/jsonl.c
+CLIENT_LIB := $(B)/lib/libsysward.a
+.PHONY: lib
+lib: $(CLIENT_LIB)
+$(CLIENT_LIB): $(patsubst %.c,$(B)/obj/%.o,$(CLIENT_SRC))
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	$(Q)$(LD) -r -o $(B)/lib/sysward-client.o $^ && \
+	    objcopy --wildcard --keep-global-symbol='sw_*' $(B)/lib/sysward-client.o && \
+	    rm -f $@ && ar rcs $@ $(B)/lib/sysward-client.o
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
