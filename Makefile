@@ -51,7 +51,7 @@ UNIT_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 # ---- tracee tests: standalone programs, verdict in the exit status ----------------
 TT_DIRS  := tracee-tests tracee-tests/attacks tracee-tests/net tracee-tests/limits tracee-tests/learn tracee-tests/serve
-TT_SRC   := $(foreach d,$(TT_DIRS),$(wildcard $(d)/*.c))
+TT_SRC   := $(foreach d,$(filter-out tracee-tests/learn,$(TT_DIRS)),$(wildcard $(d)/*.c)) # learn/ holds fixtures
 TT_TABLES := $(foreach d,$(TT_DIRS),$(wildcard $(d)/expected.tsv))
 TT_BIN   := $(patsubst tracee-tests/%.c,$(B)/tracee-tests/%,$(TT_SRC))
 

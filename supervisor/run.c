@@ -193,13 +193,6 @@ static void finish(struct run *r, struct result *res)
 	res->wall_s = now_monotonic() - r->t0;
 	if (r->limits)
 		limits_sample(r->limits, NULL, 0, &u);
-	if (u.cpu_s > 0 && u.user_s + u.sys_s > 0) {
-		/* cgroup v1 samples user/system at ticks; their sum is not the total the
-		 * watchdog enforced (cpuacct.usage): split the total in their proportion */
-		double k = u.cpu_s / (u.user_s + u.sys_s);
-		u.user_s *= k;
-		u.sys_s *= k;
-	}
 	res->user_s = u.user_s > ru_user ? u.user_s : ru_user;
 	res->sys_s = u.sys_s > ru_sys ? u.sys_s : ru_sys;
 	res->peak_memory = u.peak_memory_bytes;

@@ -238,6 +238,13 @@ int cg1_sample(struct cg1 *c, struct limits_usage *u)
 							      &u->sys_s);
 			keep_first(&r, e);
 		}
+		if (u->cpu_s > 0 && u->user_s + u->sys_s > 0) {
+			/* the user/system split is sampled at ticks and does not add up to
+			 * cpuacct.usage: keep the exact total, split in their proportion */
+			double k = u->cpu_s / (u->user_s + u->sys_s);
+			u->user_s *= k;
+			u->sys_s *= k;
+		}
 	}
 	if ((d = cg1_run(c, CG1_MEMORY))) {
 		e = cg_read_u64(d->fd, "memory.max_usage_in_bytes", &v);

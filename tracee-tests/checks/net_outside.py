@@ -164,6 +164,10 @@ class Outside:
                 continue  # each packet once: as it leaves (lo and the veth show it twice)
             et = struct.unpack("!H", data[12:14])[0]
             if et == 0x0800 and len(data) >= 34:
+                ihl = (data[14] & 0x0F) * 4
+                if data[23] == 6 and len(data) > 14 + ihl + 13 and \
+                        not data[14 + ihl + 13] & 0x02:
+                    continue  # TCP without SYN: the tail of an earlier phase's connection
                 src = socket.inet_ntop(socket.AF_INET, data[26:30])
                 dst = socket.inet_ntop(socket.AF_INET, data[30:34])
                 self.record(f"pkt {addr[0]} v4 {src} {dst} {data[23]}")
@@ -173,6 +177,8 @@ class Outside:
                     continue
                 if nh == 0 and data[38] == 0xFF:
                     continue  # hop-by-hop to multicast: MLD reports
+                if nh == 6 and len(data) > 54 + 13 and not data[54 + 13] & 0x02:
+                    continue  # TCP without SYN (see above)
                 src = socket.inet_ntop(socket.AF_INET6, data[22:38])
                 dst = socket.inet_ntop(socket.AF_INET6, data[38:54])
                 self.record(f"pkt {addr[0]} v6 {src} {dst} {nh}")
