@@ -16,7 +16,8 @@
 enum opt_id {
 	O_POLICY = 'p', O_AUDIT = 'a', O_RESULT = 'r', O_CHDIR = 'C', O_OUT = 'o', O_HELP = 'h',
 	O_PROFILE = 256, O_MODE, O_BACKTRACE, O_ENV, O_CLEAR_ENV, O_NO_BACKSTOPS, O_NET, O_STATS,
-	O_VERSION, O_LIMIT_BASE = 512, /* O_LIMIT_BASE + enum limit_key */
+	O_VERSION, O_SOCKET, O_POLICY_DIR, O_MAX_PARALLEL, O_SHUTDOWN,
+	O_LIMIT_BASE = 512, /* O_LIMIT_BASE + enum limit_key */
 };
 
 struct opt_row {
@@ -27,7 +28,8 @@ struct opt_row {
 	const char *help;
 };
 
-#define RUN_CMDS ((1u << CMD_RUN) | (1u << CMD_LEARN))
+#define RUN_CMDS ((1u << CMD_RUN) | (1u << CMD_LEARN) | (1u << CMD_SUBMIT))
+#define SERVE_CMDS (1u << CMD_SERVE)
 
 static const struct opt_row opt_table[] = {
 	{ "policy", O_POLICY, true, RUN_CMDS, "FILE  policy file (repeatable)" },
@@ -51,6 +53,10 @@ static const struct opt_row opt_table[] = {
 	{ "net", O_NET, true, RUN_CMDS, "host|loopback|none  network namespace backstop" },
 	{ "stats", O_STATS, false, RUN_CMDS, "  per-syscall counts and trap time at the end" },
 	{ "output", O_OUT, true, 1u << CMD_LEARN, "FILE  (learn) policy to write" },
+	{ "socket", O_SOCKET, true, SERVE_CMDS | (1u << CMD_SUBMIT), "PATH  (serve, submit) the server's socket" },
+	{ "policy-dir", O_POLICY_DIR, true, SERVE_CMDS, "DIR  (serve) policies requests may name" },
+	{ "max-parallel", O_MAX_PARALLEL, true, SERVE_CMDS, "N  (serve) runs at once (default: CPUs)" },
+	{ "shutdown", O_SHUTDOWN, true, SERVE_CMDS, "kill|finish  (serve) running jobs at SIGTERM" },
 	{ "help", O_HELP, false, ~0u, "  this help" },
 	{ "version", O_VERSION, false, ~0u, "  print the version" },
 };
@@ -62,6 +68,8 @@ void cli_usage(FILE *out)
 		"       sysward check-policy FILE...\n"
 		"       sysward report [--json] [--html OUT] [--diff OTHER.jsonl] AUDIT.jsonl\n"
 		"       sysward learn -o POLICY [RUN OPTIONS] -- PROGRAM [ARGS...]\n"
+		"       sysward serve --socket PATH [--policy-dir DIR] [--max-parallel N]\n"
+		"       sysward submit --socket PATH [RUN OPTIONS] -- PROGRAM [ARGS...]\n"
 		"       sysward --version | --help\n\nrun options:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++) {
 		const struct opt_row *r = &opt_table[i];
@@ -154,6 +162,26 @@ static int take_option(struct options *o, const struct opt_row *r, const char *a
 	case O_OUT:
 		o->learn_out = arg;
 		return 0;
+	case O_SOCKET:
+		o->socket_path = arg;
+		return 0;
+	case O_POLICY_DIR:
+		o->policy_dir = arg;
+		return 0;
+	case O_MAX_PARALLEL:
+		if (parse_long(arg, &o->max_parallel) < 0 || o->max_parallel < 1 ||
+		    o->max_parallel > 4096)
+			return fail(err, errsz, "--max-parallel: '%s' is not a number from 1 to 4096",
+				    arg);
+		return 0;
+	case O_SHUTDOWN:
+		if (strcmp(arg, "kill") == 0)
+			o->shutdown_finish = false;
+		else if (strcmp(arg, "finish") == 0)
+			o->shutdown_finish = true;
+		else
+			return fail(err, errsz, "--shutdown: '%s' is not kill or finish", arg);
+		return 0;
 	case O_HELP:
 		o->cmd = CMD_HELP;
 		return 0;
@@ -192,9 +220,21 @@ static int parse_options(int argc, char **argv, struct options *o, unsigned cmdb
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	int li = -1;
+
+	while ((c = getopt_long(argc, argv, shortopts, longopts, &li)) != -1) {
 		const char *given = argv[optind - 1];
 		const struct opt_row *r;
+		char named[64];
+
+		/* the option as written: argv[optind - 1] is its value when one was taken */
+		if (li >= 0 && c != '?' && c != ':')
+			snprintf(named, sizeof(named), "--%s", longopts[li].name);
+		else if (c > 0 && c < 256 && c != '?' && c != ':')
+			snprintf(named, sizeof(named), "-%c", c);
+		else
+			snprintf(named, sizeof(named), "%s", given);
+		li = -1;
 
 		if (c == '?') {
 			if (optopt && optopt < 256)
@@ -208,7 +248,7 @@ static int parse_options(int argc, char **argv, struct options *o, unsigned cmdb
 		}
 		r = row_by_id(c);
 		if (!r || !(r->cmds & cmdbit))
-			return fail(err, errsz, "option '%s' does not apply to this command", given);
+			return fail(err, errsz, "option '%s' does not apply to this command", named);
 		if (take_option(o, r, optarg, err, errsz) < 0)
 			return -EINVAL;
 		if (o->cmd == CMD_HELP || o->cmd == CMD_VERSION)
@@ -255,6 +295,10 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errsz)
 		o->cmd = CMD_RUN;
 	else if (strcmp(sub, "learn") == 0)
 		o->cmd = CMD_LEARN;
+	else if (strcmp(sub, "serve") == 0)
+		o->cmd = CMD_SERVE;
+	else if (strcmp(sub, "submit") == 0)
+		o->cmd = CMD_SUBMIT;
 	else
 		return fail(err, errsz, "unknown command '%s' (try 'sysward --help')", sub);
 
@@ -262,6 +306,13 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errsz)
 		return -EINVAL;
 	if (o->cmd == CMD_HELP || o->cmd == CMD_VERSION)
 		return 0;
+	if ((o->cmd == CMD_SERVE || o->cmd == CMD_SUBMIT) && !o->socket_path)
+		return fail(err, errsz, "%s: --socket PATH is required", sub);
+	if (o->cmd == CMD_SERVE) {
+		if (o->argc > 0)
+			return fail(err, errsz, "serve: unexpected operand '%s'", o->argv[0]);
+		return 0;
+	}
 	if (o->argc < 1)
 		return fail(err, errsz, "%s: no program given (usage: sysward %s [OPTIONS] -- PROGRAM [ARGS...])",
 			    sub, sub);

@@ -7,7 +7,8 @@
 
 #include "policy/settings.h"
 
-enum command { CMD_NONE, CMD_RUN, CMD_CHECK_POLICY, CMD_REPORT, CMD_LEARN, CMD_VERSION, CMD_HELP };
+enum command { CMD_NONE, CMD_RUN, CMD_CHECK_POLICY, CMD_REPORT, CMD_LEARN, CMD_VERSION, CMD_HELP,
+	       CMD_SERVE, CMD_SUBMIT };
 
 enum net_mode { NET_UNSET = 0, NET_HOST, NET_NONE, NET_LOOPBACK };
 
@@ -29,6 +30,10 @@ struct options {
 	bool stats;              /* --stats: per-syscall counts and trap time */
 	enum net_mode net;
 	const char *learn_out;   /* learn -o */
+	const char *socket_path; /* serve, submit: --socket */
+	const char *policy_dir;  /* serve: --policy-dir */
+	long max_parallel;       /* serve: --max-parallel (0: number of CPUs) */
+	bool shutdown_finish;    /* serve: --shutdown finish (SIGTERM lets running jobs end) */
 	char **argv;             /* run/learn: PROGRAM ARGS; check-policy/report: operands */
 	int argc;
 };

@@ -3,7 +3,9 @@
 
 #include "supervisor/cli.h"
 #include "supervisor/run.h"
+#include "supervisor/serve.h"
 #include "supervisor/util.h"
+#include "tools/learn.h"
 #include "tools/report.h"
 
 const char *sysward_version(void);
@@ -30,9 +32,12 @@ int main(int argc, char **argv)
 		return report_main(o.argc, o.argv);
 	case CMD_RUN:
 		return run_main(&o);
+	case CMD_SERVE:
+		return serve_main(&o);
+	case CMD_SUBMIT:
+		return submit_main(&o);
 	case CMD_LEARN:
-		fprintf(stderr, "sysward: learn: not supported yet (see issue 8)\n");
-		return EXIT_SYSWARD_FAILED;
+		return learn_main(&o);
 	default:
 		return EXIT_SYSWARD_FAILED;
 	}

@@ -54,7 +54,9 @@ int cg_dir_make_fresh(struct cg_dir *d, const char *parent_path, const char *nam
 	cg_dir_init(d);
 	if (snprintf(path, sizeof(path), "%s/%s", parent_path, name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	if (mkdir(path, 0755) < 0)
+	/* EEXIST for the pool's name: made ahead of time for this run (limits_pool_prepare) */
+	if (mkdir(path, 0755) < 0 && (errno != EEXIST || !limits_pool_name[0] ||
+				       strcmp(name, limits_pool_name) != 0))
 		return -errno;
 	d->made = true;
 	r = cg_dir_open(d, path);
@@ -68,6 +70,10 @@ void cg_next_name(const char *prefix, char *buf, size_t size)
 	static unsigned counter;
 	unsigned n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
 
+	if (limits_pool_name[0]) {
+		snprintf(buf, size, "%s", limits_pool_name);
+		return;
+	}
 	snprintf(buf, size, "%s%d-%u", prefix, (int)getpid(), n);
 }
 

@@ -119,4 +119,40 @@ const char *limits_backend_name(const struct limits *l);
 /* One line for stderr about degraded enforcement (no "sysward: " prefix), or NULL. */
 const char *limits_notice(const struct limits *l);
 
+/*
+ * Pool (pool.c): run cgroups made ahead of time, for a long-lived server (`sysward serve`).
+ *
+ * The server names every run's cgroups `<prefix><server pid>-<n>` (limits_pool_use in the
+ * worker before its limits_create), so that a server killed before it could clean up leaves
+ * only names a restarted one recognises (limits_pool_sweep).  limits_pool_prepare makes the
+ * run cgroups of a name in advance, off the critical path; limits_create then adopts them
+ * (and limits_destroy removes them as it removes its own).
+ *
+ * Moving a process into any cgroup takes the kernel's global cgroup_threadgroup_rwsem for
+ * writing, which costs an RCU grace period (5-30 ms measured here) unless another writer
+ * used it within about one grace period (rcu_sync stays "passed").  limits_warm_open and
+ * limits_warm_poke let a server keep it so while runs arrive: writing one's own pid into
+ * one's own cgroup.procs takes the lock and moves nothing.  Mounting a hierarchy with the
+ * `favordynmods` option makes this unnecessary (limits_warm_open then returns -EOPNOTSUPP).
+ */
+/* The next limits_create() of this process uses `name` for its run cgroups and adopts those
+ * that exist already (NULL or "": back to fresh names). */
+void limits_pool_use(const char *name);
+/* Make the run cgroups `name` now, in every hierarchy limits_create would use for a run
+ * without --cpus (v1: memory, cpuacct, pids, freezer; v2: <root>/sysward).  0;
+ * -EOPNOTSUPP when the backend has nothing to make ahead (none, a delegated v2); -errno. */
+int limits_pool_prepare(const char *name);
+/* Thaw and kill whatever is in the run cgroups `name`, wait up to timeout_ms (0: not at all)
+ * for them to empty, and remove them.  0 (gone, or never there), -EBUSY (members still
+ * dying: call again), -errno. */
+int limits_pool_remove(const char *name, int timeout_ms);
+/* Remove (as limits_pool_remove, waiting) every run cgroup named `<prefix><pid>-<n>` whose
+ * pid is not a live process: what a killed server left.  The number removed, or -errno. */
+int limits_pool_sweep(const char *prefix);
+/* A descriptor for limits_warm_poke (the caller's own cgroup.procs in one hierarchy), or
+ * -EOPNOTSUPP (no cgroups, or favordynmods makes it pointless), -errno. */
+int limits_warm_open(void);
+/* Take and release the cgroup attach lock once.  0 or -errno. */
+int limits_warm_poke(int fd);
+
 #endif
