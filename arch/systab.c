@@ -16,6 +16,20 @@ struct abi_index {
 
 static struct abi_index abi_idx[8];
 
+static const struct sc_row **by_name; /* rows sorted by name (systab_init) */
+
+static int cmp_row(const void *a, const void *b)
+{
+	return strcmp((*(const struct sc_row *const *)a)->name,
+		      (*(const struct sc_row *const *)b)->name);
+}
+
+static int cmp_key(const void *key, const void *b)
+{
+	return strcmp((const char *)key, (*(const struct sc_row *const *)b)->name);
+}
+
+
 static long row_nr(const struct arch_ops *arch, const struct sc_row *row)
 {
 	int nr = seccomp_syscall_resolve_name_arch(arch->scmp_arch, row->name);
@@ -33,6 +47,12 @@ int systab_init(void)
 
 	if (abi_idx[0].arch)
 		return 0;
+	by_name = malloc(sizeof(*by_name) * systab_nrows);
+	if (!by_name)
+		return -ENOMEM;
+	for (unsigned i = 0; i < systab_nrows; i++)
+		by_name[i] = &systab_rows[i];
+	qsort(by_name, systab_nrows, sizeof(*by_name), cmp_row);
 	for (const struct arch_ops *const *a = arch_all; *a && n < 8; a++, n++) {
 		struct abi_index *ix = &abi_idx[n];
 		long max = -1;
@@ -80,10 +100,16 @@ const struct sc_row *systab_lookup(const struct arch_ops *arch, long nr)
 
 const struct sc_row *systab_by_name(const char *name)
 {
-	for (unsigned i = 0; i < systab_nrows; i++)
-		if (strcmp(systab_rows[i].name, name) == 0)
-			return &systab_rows[i];
-	return NULL;
+	const struct sc_row **hit;
+
+	if (!by_name) {
+		for (unsigned i = 0; i < systab_nrows; i++)
+			if (strcmp(systab_rows[i].name, name) == 0)
+				return &systab_rows[i];
+		return NULL;
+	}
+	hit = bsearch(name, by_name, systab_nrows, sizeof(*by_name), cmp_key);
+	return hit ? *hit : NULL;
 }
 
 long systab_nr(const struct arch_ops *arch, const struct sc_row *row)

@@ -37,6 +37,8 @@ void jb_reset(struct jbuf *jb)
 
 static void put(struct jbuf *jb, const char *s, size_t n)
 {
+	if (jb->off)
+		return;
 	if (jb->len + n + 1 > jb->cap) {
 		size_t cap = jb->cap ? jb->cap : 256;
 		while (jb->len + n + 1 > cap)
@@ -134,10 +136,12 @@ bool utf8_valid(const char *s, size_t n)
 void jb_strn(struct jbuf *jb, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	bool valid = utf8_valid(s, n);
+	bool valid = !jb->off && utf8_valid(s, n);
 	size_t i = 0;
 	char tmp[16];
 
+	if (jb->off)
+		return;
 	sep(jb);
 	putc_(jb, '"');
 	while (i < n) {

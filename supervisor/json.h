@@ -24,6 +24,7 @@ struct jbuf {
 	int depth;
 	bool first[JB_MAX_DEPTH]; /* no element written yet at this depth */
 	bool after_key;
+	bool off;         /* write nothing (no trail: the record is never used) */
 };
 
 void jb_init(struct jbuf *jb, size_t limit);

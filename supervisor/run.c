@@ -375,6 +375,7 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 		res.wall_s = now_monotonic() - r.t0;
 		goto out_result;
 	}
+	limits_pin_tracer(r.limits); /* best effort: only speed depends on it */
 	loop_run(&r);
 	/* whatever is left in the run's cgroups goes too */
 	{

@@ -113,6 +113,9 @@ int limits_kill_all(struct limits *l, const pid_t *tgids, size_t n);
  * directory; free.  NULL is a no-op. */
 void limits_destroy(struct limits *l);
 
+/* Run the tracer on the CPUs of --cpus (cheap stops).  0 or -errno; 0 without --cpus. */
+int limits_pin_tracer(const struct limits *l);
+
 enum limits_backend limits_backend(const struct limits *l);
 /* "v1" "v2" "none" (result record environment.cgroup) */
 const char *limits_backend_name(const struct limits *l);
