@@ -7,6 +7,7 @@
 #   make install    binary, man pages, built-in profiles (PREFIX, DESTDIR)
 #   make fuzz       run the policy-parser fuzzer for FUZZ_SECONDS
 #   make bench      overhead ratios against the untraced program, side by side
+#   make report-shot  the demo's HTML report rendered in headless Chromium (a picture)
 #   make format     clang-format the tree;  make check-format  fail on a diff
 
 # Knobs (each may be set on the command line):
@@ -58,7 +59,7 @@ TT_BIN   := $(patsubst tracee-tests/%.c,$(B)/tracee-tests/%,$(TT_SRC))
 MAN_SRC  := $(wildcard docs/*.[1-8].md)
 MAN      := $(patsubst docs/%.md,$(B)/man/%,$(MAN_SRC))
 
-.PHONY: all deps check unit tracee-check demo install clean fuzz bench format check-format man check-sanitize
+.PHONY: all deps check unit tracee-check demo install clean fuzz bench format check-format man check-sanitize report-shot
 all: $(SYSWARD) $(MAN)
 
 deps:
@@ -122,6 +123,9 @@ check-sanitize:
 
 demo: $(SYSWARD)
 	$(Q)examples/demo.sh $(abspath $(SYSWARD))
+
+report-shot: $(SYSWARD)
+	$(Q)tools/report-shot.sh $(abspath $(SYSWARD))
 
 bench: $(SYSWARD) $(TT_BIN)
 	$(Q)tools/bench.sh $(abspath $(SYSWARD)) $(abspath $(B)/tracee-tests)

@@ -11,9 +11,7 @@ cp "$here/installer.sh" "$work/"
 cd "$work"
 
 netns=""
-if unshare --net true 2>/dev/null; then
-	netns="unshare --net sh -c 'ip link set lo up 2>/dev/null || true; exec \"\$0\" \"\$@\"'"
-fi
+unshare --net true 2>/dev/null && netns=yes
 
 echo "== sysward run -- ./installer.sh   (default profile; trail in $work/audit.jsonl)"
 status=0
@@ -26,8 +24,8 @@ fi
 echo "== exit status $status; result record:"
 cat result.json
 echo
-echo "== sysward report audit.jsonl"
-"$SYSWARD" report audit.jsonl
+echo "== sysward report audit.jsonl   (HTML with pictures: $(dirname "$SYSWARD")/demo-report.html)"
+"$SYSWARD" report --html "$(dirname "$SYSWARD")/demo-report.html" audit.jsonl
 echo
 echo "== a limit: python3 allocating 1 GiB under --memory 64M"
 status=0
