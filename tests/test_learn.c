@@ -423,7 +423,7 @@ static void test_addresses(void **state)
 	tr_begin(&t, "/srv/job");
 	tr_sc(&t, 100, "connect", "{\"fd\":3,\"addr\":\"inet:127.0.0.1:8080\"}", "allow");
 	tr_sc(&t, 100, "connect", "{\"fd\":3,\"addr\":\"inet6:[::1]:53\"}", "allow");
-	tr_sc(&t, 100, "sendto", "{\"fd\":3,\"addr\":\"inet:93.184.216.34:443\"}", "deny");
+	tr_sc(&t, 100, "sendto", "{\"fd\":3,\"addr\":\"inet:203.0.113.34:443\"}", "deny");
 	tr_sc(&t, 100, "connect", "{\"fd\":3,\"addr\":\"inet6:[2001:db8::1%2]:443\"}", "deny");
 	tr_sc(&t, 100, "connect", "{\"fd\":4,\"addr\":\"unix:/run/app/ctl.sock\"}", "allow");
 	tr_sc(&t, 100, "connect", "{\"fd\":5,\"addr\":\"unix-abstract:app-1\"}", "deny");
@@ -445,7 +445,7 @@ static void test_addresses(void **state)
 
 	assert_true(has_rule(learned, "allow connect loopback"));
 	assert_int_equal(count_lines_starting(learned, "allow connect loopback"), 1);
-	assert_true(has_rule(learned, "allow connect inet:93.184.216.34:443"));
+	assert_true(has_rule(learned, "allow connect inet:203.0.113.34:443"));
 	assert_true(has_rule(learned, "allow connect inet6:[2001:db8::1]:443"));
 	assert_true(has_rule(learned, "allow connect unix:/run/app/ctl.sock"));
 	assert_true(has_rule(learned, "allow connect unix-abstract:app-1"));
@@ -463,9 +463,9 @@ static void test_addresses(void **state)
 	p = load(learned);
 	assert_true(allows_net(p, POL_REQ_CONNECT, AF_INET, "127.0.0.1", 8080, NULL, false));
 	assert_true(allows_net(p, POL_REQ_CONNECT, AF_INET, "127.0.0.1", 9, NULL, false));
-	assert_true(allows_net(p, POL_REQ_CONNECT, AF_INET, "93.184.216.34", 443, NULL, false));
-	assert_false(allows_net(p, POL_REQ_CONNECT, AF_INET, "93.184.216.34", 80, NULL, false));
-	assert_false(allows_net(p, POL_REQ_CONNECT, AF_INET, "93.184.216.35", 443, NULL, false));
+	assert_true(allows_net(p, POL_REQ_CONNECT, AF_INET, "203.0.113.34", 443, NULL, false));
+	assert_false(allows_net(p, POL_REQ_CONNECT, AF_INET, "203.0.113.34", 80, NULL, false));
+	assert_false(allows_net(p, POL_REQ_CONNECT, AF_INET, "203.0.113.35", 443, NULL, false));
 	assert_true(allows_net(p, POL_REQ_CONNECT, AF_INET6, "2001:db8::1", 443, NULL, false));
 	assert_true(allows_net(p, POL_REQ_CONNECT, AF_UNIX, NULL, 0, "/run/app/ctl.sock", false));
 	assert_false(allows_net(p, POL_REQ_CONNECT, AF_UNIX, NULL, 0, "/run/other.sock", false));
@@ -575,7 +575,7 @@ static void test_idempotent(void **state)
 		tr_read(&t, 101, "/etc/a");
 		tr_read(&t, 100, "/etc/a");
 		tr_read(&t, 101, "/root/x");
-		tr_sc(&t, 101, "connect", "{\"fd\":3,\"addr\":\"inet:10.0.0.1:80\"}", "deny");
+		tr_sc(&t, 101, "connect", "{\"fd\":3,\"addr\":\"inet:198.51.100.1:80\"}", "deny");
 		tr_open(&t, 100, "/tmp/ccAb12Cd.o", "write", "O_RDWR|O_CREAT|O_EXCL");
 		tr_path(&t, 100, "unlink", "/tmp/ccAb12Cd.o", "allow");
 		for (int i = 0; i < 9; i++) {
