@@ -130,7 +130,7 @@ report-shot: $(SYSWARD)
 bench: $(SYSWARD) $(TT_BIN)
 	$(Q)tools/bench.sh $(abspath $(SYSWARD)) $(abspath $(B)/tracee-tests)
 
-FUZZ_SRC := $(filter-out supervisor/% tools/%,$(LIB_SRC)) supervisor/util.c
+FUZZ_SRC := $(filter-out supervisor/% tools/% lib/%,$(LIB_SRC)) supervisor/util.c
 fuzz: $(B)/gen/systab.c
 	@mkdir -p $(B)/fuzz
 	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \

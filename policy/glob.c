@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "supervisor/util.h"
 
 enum el_op { EL_LIT, EL_ANY, EL_STAR, EL_CLASS };
 
@@ -44,16 +45,6 @@ struct pol_glob {
 
 static const char hexdig[] = "0123456789abcdef";
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static bool is_ctl(uint8_t c)
 {
@@ -76,11 +67,11 @@ static int decode_byte(const char **pp, const char *end, uint8_t *out, const cha
 		return -EINVAL;
 	}
 	if (*p == 'x') {
-		if (end - p < 3 || hexval(p[1]) < 0 || hexval(p[2]) < 0) {
+		if (end - p < 3 || hex_digit(p[1]) < 0 || hex_digit(p[2]) < 0) {
 			*why = "bad \\x escape (two hex digits expected)";
 			return -EINVAL;
 		}
-		*out = (uint8_t)(hexval(p[1]) << 4 | hexval(p[2]));
+		*out = (uint8_t)(hex_digit(p[1]) << 4 | hex_digit(p[2]));
 		*pp = p + 3;
 		return 0;
 	}

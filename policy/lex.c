@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include "supervisor/util.h"
 
 static bool is_blank(char c)
 {
@@ -59,16 +60,6 @@ int pol_lex_next(struct pol_lexer *lx, struct pol_line *ln)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int pol_lex_unescape(const char *in, char *out, size_t outsz)
 {
@@ -82,9 +73,9 @@ int pol_lex_unescape(const char *in, char *out, size_t outsz)
 				return -EINVAL;
 			c = (unsigned char)*in++;
 			if (c == 'x') {
-				if (hexval(in[0]) < 0 || hexval(in[1]) < 0)
+				if (hex_digit(in[0]) < 0 || hex_digit(in[1]) < 0)
 					return -EINVAL;
-				c = hexval(in[0]) << 4 | hexval(in[1]);
+				c = hex_digit(in[0]) << 4 | hex_digit(in[1]);
 				in += 2;
 				if (c == 0)
 					return -EINVAL;

@@ -215,16 +215,6 @@ fail:
 
 /* ---- byte strings: a JSON string, or {"hex": "..."} for bytes that are not UTF-8 --------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* A byte string without NUL bytes, copied.  0 or -EINVAL with err naming `what`. */
 static int get_bytes(const struct jsonl *p, const struct jv *v, const char *what, char **out,
@@ -244,7 +234,7 @@ static int get_bytes(const struct jsonl *p, const struct jv *v, const char *what
 			return fail(err, errsz, "%s: hex: odd number of digits", what);
 		s = xmalloc(h->len / 2 + 1);
 		for (uint32_t i = 0; i < h->len; i += 2) {
-			int hi = hexval(h->s[i]), lo = hexval(h->s[i + 1]);
+			int hi = hex_digit(h->s[i]), lo = hex_digit(h->s[i + 1]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				free(s);
 				return fail(err, errsz, "%s: hex: %s", what,

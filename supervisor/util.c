@@ -127,6 +127,17 @@ int parse_long(const char *s, long *out)
 	return 0;
 }
 
+int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 double now_monotonic(void)
 {
 	struct timespec ts;

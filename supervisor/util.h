@@ -56,6 +56,9 @@ int parse_seconds(const char *s, double *out);
 /* Parse a non-negative integer that fits in long.  0 or -EINVAL/-ERANGE. */
 int parse_long(const char *s, long *out);
 
+/* Value of a hexadecimal digit, or -1. */
+int hex_digit(char c);
+
 /* Monotonic clock in seconds. */
 double now_monotonic(void);
 

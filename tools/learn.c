@@ -293,16 +293,6 @@ static bool utf8_valid(const unsigned char *s, size_t n)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * The bytes a trail string stands for, malloc'd and NUL-terminated, length in *len.
@@ -326,9 +316,9 @@ static char *trail_bytes(const struct jv *v, size_t *len)
 		if (i + 1 < v->len && v->s[i + 1] == '\\') {
 			out[o++] = '\\';
 			i += 2;
-		} else if (i + 3 < v->len && v->s[i + 1] == 'x' && hexval(v->s[i + 2]) >= 0 &&
-			   hexval(v->s[i + 3]) >= 0) {
-			out[o++] = (char)(hexval(v->s[i + 2]) * 16 + hexval(v->s[i + 3]));
+		} else if (i + 3 < v->len && v->s[i + 1] == 'x' && hex_digit(v->s[i + 2]) >= 0 &&
+			   hex_digit(v->s[i + 3]) >= 0) {
+			out[o++] = (char)(hex_digit(v->s[i + 2]) * 16 + hex_digit(v->s[i + 3]));
 			i += 4;
 		} else {
 			escaped = false;
