@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "supervisor/backstops/caps.h"
 #include "supervisor/backstops/landlock.h"
 #include "supervisor/limits/limits.h"
 #include "supervisor/tracer.h"
@@ -132,6 +133,8 @@ static void __attribute__((noreturn)) child(struct run *r, pid_t parent, const v
 		child_fail(CHILD_SETUP, EPERM, "not traced");
 	if (r->landlock_fd >= 0 && (e = landlock_enforce(r->landlock_fd)) < 0)
 		child_fail(CHILD_SETUP, -e, "landlock_restrict_self");
+	if (r->drop_caps && (e = caps_drop()) < 0)
+		child_fail(CHILD_SETUP, -e, "dropping capabilities");
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) < 0)
 		child_fail(CHILD_SETUP, errno, "seccomp filter");
 	execve(path, argv, envp);

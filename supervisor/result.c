@@ -47,6 +47,7 @@ void result_environment(struct jbuf *jb, const struct result *res)
 	jb_kbool(jb, "privileged", res->privileged);
 	jb_kstr(jb, "kernel", u.release);
 	jb_kbool(jb, "mseal", res->mseal);
+	jb_kbool(jb, "capabilities_dropped", res->caps_dropped);
 	jb_obj_end(jb);
 }
 

@@ -23,6 +23,7 @@ struct result {
 	int n_namespaces;
 	bool privileged;
 	bool mseal;
+	bool caps_dropped;
 	char policy_sha256[65];
 	const struct sc_stat *stats; /* --stats: systab_nrows + 1 entries, or NULL */
 };

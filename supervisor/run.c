@@ -346,6 +346,10 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 			warnx_("Landlock backstop not used: %s", strerror(-e));
 	}
 	res.landlock_abi = r.landlock_abi;
+	/* a root program loses what it could use against the machine: not in audit mode,
+	 * where the program must see no difference, nor with --no-backstops */
+	r.drop_caps = !o->no_backstops && !r.audit_mode && !r.set.plain && geteuid() == 0;
+	res.caps_dropped = r.drop_caps;
 	policy_sha256(r.policy, res.policy_sha256);
 	res.cgroup = limits_backend_name(r.limits);
 	res.privileged = geteuid() == 0;

@@ -124,6 +124,7 @@ struct run {
 	int report_fd;           /* launch's report pipe: setup or exec failure of the child */
 	int landlock_fd;         /* Landlock ruleset to enforce in the child, -1 none */
 	int landlock_abi;        /* its ABI, 0 when no Landlock backstop */
+	bool drop_caps;          /* drop dangerous capabilities before exec (backstops on) */
 	unsigned long seccomp_stops_total;
 	struct sc_stat *stats;   /* per table row (+1 for calls without a row); NULL: off */
 };
