@@ -1,6 +1,7 @@
 /* limits/cgroup: helpers common to the v1 and v2 backends. */
 #include "supervisor/limits/internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -63,6 +64,29 @@ int cg_dir_make_fresh(struct cg_dir *d, const char *parent_path, const char *nam
 	if (r < 0)
 		cg_dir_remove(d, NULL);
 	return r;
+}
+
+void cg_reap_stale(const char *parent_path)
+{
+	DIR *dir = opendir(parent_path);
+	struct dirent *de;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		char path[PATH_MAX];
+		int pid;
+
+		/* run-<pid>-<n> of a sysward that died (SIGKILL leaves its groups behind):
+		 * removed when empty; rmdir fails on anything still in use */
+		if (sscanf(de->d_name, "run-%d-", &pid) != 1 || pid <= 0 || pid == (int)getpid())
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", parent_path, de->d_name) < (int)sizeof(path))
+			rmdir(path);
+	}
+	closedir(dir);
 }
 
 void cg_next_name(const char *prefix, char *buf, size_t size)

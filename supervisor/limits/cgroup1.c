@@ -60,6 +60,8 @@ static int cg1_cpuset_parent(const struct cg_dir *parent, const char *mount)
 /* Make the run's group, under the same fresh name, in every hierarchy. */
 static int cg1_make_runs(struct cg1 *c)
 {
+	for (int j = 0; j < c->n; j++)
+		cg_reap_stale(c->parent[j].path);
 	for (int attempt = 0; attempt < CG1_ATTEMPTS; attempt++) {
 		char name[64];
 		int r = 0, j;

@@ -76,6 +76,7 @@ static int cg2_make_standard(struct cg2 *c, const char *root, const struct setti
 	for (size_t i = 0; i < ARRAY_SIZE(ctls); i++)
 		if (ctls[i].key != LIM_CPUS || s->set[LIM_CPUS])
 			cg2_enable(c->parent.fd, ctls[i].name);
+	cg_reap_stale(path);
 	for (int attempt = 0; attempt < CG2_ATTEMPTS; attempt++) {
 		char name[64];
 		cg_next_name("run-", name, sizeof(name));

@@ -95,6 +95,8 @@ int cg_dir_make(struct cg_dir *d, const char *path);
 /* Create `<parent_path>/<name>`, which must not exist yet (-EEXIST).  0 or -errno. */
 int cg_dir_make_fresh(struct cg_dir *d, const char *parent_path, const char *name);
 /* The next run name of this process: "<prefix><pid>-<n>", or the pool's (limits_pool_use). */
+/* Remove the empty run groups of sysward processes that no longer exist. */
+void cg_reap_stale(const char *parent_path);
 void cg_next_name(const char *prefix, char *buf, size_t size);
 /* pool.c: the name set by limits_pool_use, "" when none; cg_dir_make_fresh adopts an existing
  * directory of this name instead of failing with -EEXIST. */
