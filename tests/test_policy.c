@@ -53,7 +53,7 @@ static char *dump(const struct policy *p)
 
 /* Requests are written as strings:
  *   "r /path"  "w /path"  "rw /path"  "x /path"  "- /path" (no access bits), "r /p@open"
- *   "connect inet 1.2.3.4 80"  "bind inet6 ::1 53"  "connect unix /run/x"
+ *   "connect inet 192.0.2.4 80"  "bind inet6 ::1 53"  "connect unix /run/x"
  *   "connect abstract NAME"  "bind unnamed"
  *   "socket FAMILY TYPE PROTO" (numbers)   "syscall NAME" */
 struct req_buf {
@@ -239,24 +239,24 @@ static const struct verdict_case {
 	{ "allow bind loopback\n", "bind inet 127.0.0.1 8080", A, 0, 1 },
 	{ "allow connect,bind loopback\n", "bind inet6 ::1 1", A, 0, 1 },
 	/* inet: prefixes and port ranges */
-	{ "allow connect inet:10.0.0.0/8\n", "connect inet 10.1.2.3 5", A, 0, 1 },
-	{ "allow connect inet:10.0.0.0/8\n", "connect inet 11.0.0.1 5", D, ECONNREFUSED, 0 },
-	{ "allow connect inet:10.1.0.0/16:80-90\n", "connect inet 10.1.5.5 85", A, 0, 1 },
-	{ "allow connect inet:10.1.0.0/16:80-90\n", "connect inet 10.1.5.5 80", A, 0, 1 },
-	{ "allow connect inet:10.1.0.0/16:80-90\n", "connect inet 10.1.5.5 90", A, 0, 1 },
-	{ "allow connect inet:10.1.0.0/16:80-90\n", "connect inet 10.1.5.5 91", D, ECONNREFUSED,
+	{ "allow connect inet:203.0.113.0/24\n", "connect inet 203.0.113.3 5", A, 0, 1 },
+	{ "allow connect inet:203.0.113.0/24\n", "connect inet 198.51.100.1 5", D, ECONNREFUSED, 0 },
+	{ "allow connect inet:198.51.100.0/24:80-90\n", "connect inet 198.51.100.5 85", A, 0, 1 },
+	{ "allow connect inet:198.51.100.0/24:80-90\n", "connect inet 198.51.100.5 80", A, 0, 1 },
+	{ "allow connect inet:198.51.100.0/24:80-90\n", "connect inet 198.51.100.5 90", A, 0, 1 },
+	{ "allow connect inet:198.51.100.0/24:80-90\n", "connect inet 198.51.100.5 91", D, ECONNREFUSED,
 	  0 },
-	{ "allow connect inet:10.1.0.0/16:80-90\n", "connect inet 10.2.0.1 85", D, ECONNREFUSED,
+	{ "allow connect inet:198.51.100.0/24:80-90\n", "connect inet 192.0.2.1 85", D, ECONNREFUSED,
 	  0 },
-	{ "allow connect inet:192.168.1.128/25\n", "connect inet 192.168.1.200 1", A, 0, 1 },
-	{ "allow connect inet:192.168.1.128/25\n", "connect inet 192.168.1.127 1", D,
+	{ "allow connect inet:192.0.2.128/25\n", "connect inet 192.0.2.200 1", A, 0, 1 },
+	{ "allow connect inet:192.0.2.128/25\n", "connect inet 192.0.2.127 1", D,
 	  ECONNREFUSED, 0 },
-	{ "allow connect inet:*:53\n", "connect inet 8.8.8.8 53", A, 0, 1 },
-	{ "allow connect inet:*:53\n", "connect inet 8.8.8.8 54", D, ECONNREFUSED, 0 },
+	{ "allow connect inet:*:53\n", "connect inet 192.0.2.8 53", A, 0, 1 },
+	{ "allow connect inet:*:53\n", "connect inet 192.0.2.8 54", D, ECONNREFUSED, 0 },
 	{ "allow connect inet:*:53\n", "connect inet6 ::1 53", D, ECONNREFUSED, 0 },
-	{ "allow connect inet:1.2.3.4\n", "connect inet 1.2.3.4 65535", A, 0, 1 },
-	{ "allow connect inet:1.2.3.4\n", "connect inet 1.2.3.5 1", D, ECONNREFUSED, 0 },
-	{ "allow connect inet:0.0.0.0/0\n", "connect inet 9.9.9.9 9", A, 0, 1 },
+	{ "allow connect inet:192.0.2.4\n", "connect inet 192.0.2.4 65535", A, 0, 1 },
+	{ "allow connect inet:192.0.2.4\n", "connect inet 192.0.2.5 1", D, ECONNREFUSED, 0 },
+	{ "allow connect inet:0.0.0.0/0\n", "connect inet 198.51.100.9 9", A, 0, 1 },
 	{ "allow connect inet:127.0.0.1:8000-9000\n", "connect inet 127.0.0.1 8500", A, 0, 1 },
 	/* inet6, brackets */
 	{ "allow connect inet6:[2001:db8::]/32:443\n", "connect inet6 2001:db8::1 443", A, 0, 1 },
@@ -273,10 +273,10 @@ static const struct verdict_case {
 	{ "allow connect inet6:fd00::/8\n", "connect inet6 fdab::1 9", A, 0, 1 },
 	{ "allow connect inet6:fd00::/8\n", "connect inet6 fe00::1 9", D, ECONNREFUSED, 0 },
 	{ "allow connect inet6:::1\n", "connect inet6 ::1 9", A, 0, 1 },
-	{ "default allow\ndeny connect inet:*:25 errno=ENETUNREACH\n", "connect inet 1.1.1.1 25", D,
+	{ "default allow\ndeny connect inet:*:25 errno=ENETUNREACH\n", "connect inet 203.0.113.1 25", D,
 	  ENETUNREACH, 2 },
 	{ "default allow\nkill connect inet6:*\n", "connect inet6 ::1 1", K, 0, 2 },
-	{ "allow connect inet:*\ndeny connect inet:10.0.0.0/8\n", "connect inet 10.0.0.1 1", D,
+	{ "allow connect inet:*\ndeny connect inet:203.0.113.0/24\n", "connect inet 203.0.113.1 1", D,
 	  ECONNREFUSED, 2 },
 	/* unix pathname sockets: globs on the normalised path */
 	{ "allow connect unix:/run/app/*.sock\n", "connect unix /run/app/x.sock", A, 0, 1 },
@@ -573,17 +573,17 @@ static const struct diag_case {
 	  "t.policy:1: bad address 'inet:1.2.3': bad IPv4 address" },
 	{ "allow connect inet:",
 	  "t.policy:1: bad address 'inet:': missing IP address (or *)" },
-	{ "allow connect inet:10.0.0.1/8",
-	  "t.policy:1: bad address 'inet:10.0.0.1/8': address has bits set beyond the prefix "
+	{ "allow connect inet:203.0.113.1/24",
+	  "t.policy:1: bad address 'inet:203.0.113.1/24': address has bits set beyond the prefix "
 	  "length" },
-	{ "allow connect inet:1.2.3.4:70000",
-	  "t.policy:1: bad address 'inet:1.2.3.4:70000': bad port (0-65535, or a range LOW-HIGH)" },
-	{ "allow connect inet:1.2.3.4:",
-	  "t.policy:1: bad address 'inet:1.2.3.4:': bad port (0-65535, or a range LOW-HIGH)" },
-	{ "allow connect inet:1.2.3.4:90-80",
-	  "t.policy:1: bad address 'inet:1.2.3.4:90-80': bad port range (LOW is above HIGH)" },
-	{ "allow connect inet:1.2.3.4/33",
-	  "t.policy:1: bad address 'inet:1.2.3.4/33': bad prefix length (0-32)" },
+	{ "allow connect inet:192.0.2.4:70000",
+	  "t.policy:1: bad address 'inet:192.0.2.4:70000': bad port (0-65535, or a range LOW-HIGH)" },
+	{ "allow connect inet:192.0.2.4:",
+	  "t.policy:1: bad address 'inet:192.0.2.4:': bad port (0-65535, or a range LOW-HIGH)" },
+	{ "allow connect inet:192.0.2.4:90-80",
+	  "t.policy:1: bad address 'inet:192.0.2.4:90-80': bad port range (LOW is above HIGH)" },
+	{ "allow connect inet:192.0.2.4/33",
+	  "t.policy:1: bad address 'inet:192.0.2.4/33': bad prefix length (0-32)" },
 	{ "allow connect inet:*/8", "t.policy:1: bad address 'inet:*/8': bad IPv4 address" },
 	{ "allow connect inet6:[::1", "t.policy:1: bad address 'inet6:[::1': missing ']'" },
 	{ "allow connect inet6:[::1]x",
@@ -593,8 +593,8 @@ static const struct diag_case {
 	  "t.policy:1: bad address 'inet6:[::1]/129': bad prefix length (0-128)" },
 	{ "allow connect inet6:[fe80::1%eth0]",
 	  "t.policy:1: bad address 'inet6:[fe80::1%eth0]': bad IPv6 address" },
-	{ "allow connect inet6:[::ffff:1.2.3.4]",
-	  "t.policy:1: bad address 'inet6:[::ffff:1.2.3.4]': IPv4-mapped addresses are judged as "
+	{ "allow connect inet6:[::ffff:192.0.2.4]",
+	  "t.policy:1: bad address 'inet6:[::ffff:192.0.2.4]': IPv4-mapped addresses are judged as "
 	  "IPv4: write inet:A.B.C.D" },
 	{ "allow connect ipx:1",
 	  "t.policy:1: bad address 'ipx:1': expected loopback, inet:, inet6:, unix: or "
@@ -894,7 +894,7 @@ static const char dump_policy[] =
 	"deny  write,read /etc/shadow errno=EPERM\n"
 	"redirect /home/** /tmp/h/**\n"
 	"kill syscall ptrace\n"
-	"allow connect,bind inet:10.0.0.0/8:80-90\n"
+	"allow connect,bind inet:203.0.113.0/24:80-90\n"
 	"allow connect inet6:[2001:DB8::]/32:443\n"
 	"allow connect unix-abstract:a\\x01b*\n"
 	"allow socket packet,netlink\n"
@@ -916,7 +916,7 @@ static const char dump_want[] =
 	"kill syscall ptrace                             # t.policy:5\n"
 	"allow read /usr/lib/x                           # t.policy:2\n"
 	"deny read,write /etc/shadow errno=EPERM         # t.policy:3\n"
-	"allow connect,bind inet:10.0.0.0/8:80-90        # t.policy:6\n"
+	"allow connect,bind inet:203.0.113.0/24:80-90    # t.policy:6\n"
 	"allow connect inet6:[2001:db8::]/32:443         # t.policy:7\n"
 	"allow connect unix-abstract:a\\x01b*             # t.policy:8\n"
 	"allow socket netlink,packet                     # t.policy:9\n";
@@ -1073,7 +1073,7 @@ static void test_profile_default(void **state)
 	expect(p, "x /tmp/a.out", POL_DENY, EACCES);
 	expect(p, "w /etc/passwd", POL_DENY, EACCES);
 	expect(p, "connect inet 127.0.0.1 5432", POL_ALLOW, 0);
-	expect(p, "connect inet 1.1.1.1 443", POL_DENY, ECONNREFUSED);
+	expect(p, "connect inet 203.0.113.1 443", POL_DENY, ECONNREFUSED);
 	expect(p, "bind inet 0.0.0.0 80", POL_DENY, EADDRNOTAVAIL);
 	expect(p, "bind inet6 ::1 80", POL_ALLOW, 0);
 	expect(p, "connect unix /run/dbus/system_bus_socket", POL_ALLOW, 0);
@@ -1135,7 +1135,7 @@ static void test_profile_audit(void **state)
 	assert_int_equal(policy_default(p), POL_ALLOW);
 	assert_int_equal(policy_settings(p)->mode, MODE_UNSET);
 	expect(p, "rwx /etc/shadow", POL_ALLOW, 0);
-	expect(p, "connect inet 1.1.1.1 443", POL_ALLOW, 0);
+	expect(p, "connect inet 203.0.113.1 443", POL_ALLOW, 0);
 	expect(p, "syscall mount", POL_ALLOW, 0);
 	policy_free(p);
 	unsetenv("SYSWARD_PROFILEDIR");

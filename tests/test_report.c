@@ -436,7 +436,7 @@ static void test_denials(void **state)
 	    SC(0.6, 100, "ptrace", "{}",
 	       "\"decision\":\"kill\",\"action\":\"kill\","
 	       "\"rule\":\"builtin\""),
-	    SC(0.7, 100, "connect", "{\"addr\":\"inet:10.0.0.1:443\"}",
+	    SC(0.7, 100, "connect", "{\"addr\":\"inet:203.0.113.10:443\"}",
 	       "\"decision\":\"deny\",\"action\":\"allow\",\"errno\":\"ECONNREFUSED\","
 	       "\"rule\":\"default\""),
 	    SC(0.8, 100, "openat", "{\"resolved\":\"/etc/shadow\"}",
@@ -472,7 +472,7 @@ static void test_denials(void **state)
 	assert_str(get(d, "decision", NULL), "kill");
 
 	d = at(dn, 4);
-	assert_str(get(d, "target", NULL), "inet:10.0.0.1:443");
+	assert_str(get(d, "target", NULL), "inet:203.0.113.10:443");
 	assert_str(get(d, "decision", NULL), "deny");
 	assert_str(get(d, "action", NULL), "allow");
 
@@ -484,7 +484,7 @@ static void test_denials(void **state)
 	assert_non_null(t);
 	assert_int_equal(num(get(t, "count", NULL)), 0);
 	assert_int_equal(num(get(t, "denied", NULL)), 1);
-	t = find(get(r, "network", "connect", NULL), "addr", "inet:10.0.0.1:443");
+	t = find(get(r, "network", "connect", NULL), "addr", "inet:203.0.113.10:443");
 	assert_int_equal(num(get(t, "denied", NULL)), 1);
 	t = find(get(r, "syscalls", NULL), "name", "ptrace");
 	assert_int_equal(num(get(t, "kill", NULL)), 1);
@@ -496,7 +496,7 @@ static void test_diff(void **state)
 	    START,
 	    SC(0.1, 100, "openat", "{\"resolved\":\"/a\"}", ALLOW),
 	    SC(0.2, 100, "openat", "{\"resolved\":\"/a\"}", ALLOW),
-	    SC(0.3, 100, "connect", "{\"addr\":\"inet:1.1.1.1:53\"}", ALLOW),
+	    SC(0.3, 100, "connect", "{\"addr\":\"inet:203.0.113.53:53\"}", ALLOW),
 	    SC(0.4, 100, "newfstatat", "{\"resolved\":\"/x\"}", DENY("EACCES", "p:1")),
 	    "{\"ts\":0.5,\"pid\":100,\"tid\":100,\"event\":\"exec\",\"path\":\"/bin/old\","
 	    "\"argv\":[\"old\"]}",
@@ -544,7 +544,7 @@ static void test_diff(void **state)
 	assert_str(get(at(get(x, "only_base", NULL), 0), "path", NULL), "/bin/old");
 	assert_str(get(at(get(x, "only_new", NULL), 0), "path", NULL), "/bin/new");
 	x = get(r, "network", "connect", NULL);
-	assert_str(get(at(get(x, "only_base", NULL), 0), "addr", NULL), "inet:1.1.1.1:53");
+	assert_str(get(at(get(x, "only_base", NULL), 0), "addr", NULL), "inet:203.0.113.53:53");
 	assert_int_equal(count(get(x, "only_new", NULL)), 0);
 
 	x = get(r, "denials", "new", NULL);
