@@ -38,12 +38,16 @@ trap cleanup EXIT
 cd "$work"
 sock=$work/s.sock
 
-"$SYSWARD" serve --socket "$sock" 2>"$work/serve.log" &
+mkfifo "$work/serve.err"
+"$SYSWARD" serve --socket "$sock" 2>"$work/serve.err" &
 spid=$!
-for _ in $(seq 500); do # the server says when it listens
-	grep -q "serving on" "$work/serve.log" 2>/dev/null && break
-	sleep 0.01
+exec 3<"$work/serve.err"
+# the server says when it listens: read its stderr until then, then keep draining it
+while IFS= read -r line <&3; do
+	printf '%s\n' "$line" >>"$work/serve.log"
+	case $line in *"serving on"*) break ;; esac
 done
+cat <&3 >>"$work/serve.log" &
 grep -q "serving on" "$work/serve.log" || { cat "$work/serve.log"; exit 1; }
 
 lib=
