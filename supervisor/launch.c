@@ -28,6 +28,7 @@
 
 #include "supervisor/backstops/caps.h"
 #include "supervisor/backstops/landlock.h"
+#include "supervisor/backstops/rofs.h"
 #include "supervisor/limits/limits.h"
 #include "supervisor/tracer.h"
 #include "supervisor/util.h"
@@ -116,6 +117,8 @@ static void __attribute__((noreturn)) child(struct run *r, pid_t parent, const v
 		child_fail(CHILD_SETUP, -e, "limits");
 	if ((e = private_network(r->opt->net)) < 0)
 		child_fail(CHILD_SETUP, -e, "--net: new network namespace");
+	if (r->rw && (e = rofs_enter(r->rw, r->nrw)) < 0)
+		child_fail(CHILD_SETUP, -e, "read-only root (mount namespace)");
 	if (chdir(r->cwd) < 0)
 		child_fail(CHILD_SETUP, errno, "chdir");
 	/* inherited descriptors above 2 (and the tracer's own) are gone at exec */

@@ -350,6 +350,13 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 	 * where the program must see no difference, nor with --no-backstops */
 	r.drop_caps = !o->no_backstops && !r.audit_mode && !r.set.plain && geteuid() == 0;
 	res.caps_dropped = r.drop_caps;
+	if (r.drop_caps && policy_default(r.policy) == POL_DENY) {
+		/* the root is read-only but for what the policy lets the program write */
+		r.rw = xcalloc(256, sizeof(*r.rw));
+		r.nrw = backstop_write_anchors(r.policy, r.rw, 255);
+		snprintf(r.rw[r.nrw++], sizeof(r.rw[0]), "%s", r.cwd);
+		res.namespaces[res.n_namespaces++] = "mnt-ro";
+	}
 	policy_sha256(r.policy, res.policy_sha256);
 	res.cgroup = limits_backend_name(r.limits);
 	res.privileged = geteuid() == 0;
@@ -418,6 +425,7 @@ out_policy:
 	if (r.boot_arena)
 		arena_unref(r.boot_arena);
 	free(r.stats);
+	free(r.rw);
 	policy_free(r.policy);
 	if (r.report_fd >= 0)
 		close(r.report_fd);

@@ -125,6 +125,8 @@ struct run {
 	int landlock_fd;         /* Landlock ruleset to enforce in the child, -1 none */
 	int landlock_abi;        /* its ABI, 0 when no Landlock backstop */
 	bool drop_caps;          /* drop dangerous capabilities before exec (backstops on) */
+	char (*rw)[4096];        /* read-only root backstop: the writable places, NULL: off */
+	int nrw;
 	unsigned long seccomp_stops_total;
 	struct sc_stat *stats;   /* per table row (+1 for calls without a row); NULL: off */
 };

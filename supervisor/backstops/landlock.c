@@ -196,3 +196,19 @@ int landlock_enforce(int ruleset_fd)
 		return -errno;
 	return 0;
 }
+
+int backstop_write_anchors(const struct policy *p, char (*out)[4096], int max)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < p->nrules && n < max; i++) {
+		const struct pol_rule *r = &p->rules[i];
+		bool exact;
+
+		if (r->kind != RULE_PATH || r->action != POL_ALLOW || !(r->path.access & POL_WRITE))
+			continue;
+		if (anchor(r->path.glob, out[n], sizeof(out[n]), &exact) == 0)
+			n++;
+	}
+	return n;
+}

@@ -18,4 +18,8 @@ int landlock_build(const struct policy *p, int *abi_used);
 /* In the child, after NO_NEW_PRIVS: enforce it.  0 or -errno. */
 int landlock_enforce(int ruleset_fd);
 
+/* The files and directories `allow write` rules hang on (the literal part before a
+ * wildcard), for the read-only root (rofs.c).  How many were written to out. */
+int backstop_write_anchors(const struct policy *p, char (*out)[4096], int max);
+
 #endif
