@@ -35,6 +35,9 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <stddef.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -323,7 +326,6 @@ void chain_apply(struct call *c)
 {
 	struct tracee *t = c->t;
 	struct arena *arena = arena_ref(t->arena); /* outlives a task that dies meanwhile */
-	int slot = c->slot;
 	int64_t pins[2] = { -1, -1 }, ret = 0;
 	char names[2][4096] = { "", "" };
 	uint64_t a[6];
@@ -347,6 +349,35 @@ void chain_apply(struct call *c)
 		e = step(c, c->nr, a, &ret);
 		if (!c->gone)
 			close_pin(c, c->pin_fd);
+	} else if (c->chain == CHAIN_UNIX) {
+		char name[4096];
+		freeze_sharers(c);
+		e = pin_path(c, &c->paths[0], c->unix_bind, name, sizeof(name), &pins[0]);
+		if (e == 0 && pins[0] < 0) {
+			ret = pins[0];
+			pins[0] = -1;
+			e = 1;
+		}
+		if (e == 0) {
+			struct sockaddr_un un = { .sun_family = AF_UNIX };
+			int n = c->unix_bind ? snprintf(un.sun_path, sizeof(un.sun_path),
+							"/proc/self/fd/%d/%s", (int)pins[0], name)
+					     : snprintf(un.sun_path, sizeof(un.sun_path),
+							"/proc/self/fd/%d", (int)pins[0]);
+			uint64_t up;
+			memcpy(a, c->a, sizeof(a));
+			if (n < 0 || (size_t)n >= sizeof(un.sun_path)) {
+				ret = -ENAMETOOLONG;
+			} else if (!(up = call_arena_put(c, &un, sizeof(un)))) {
+				ret = -EAGAIN;
+			} else {
+				a[c->paths[0].arg] = up;
+				a[c->unix_len_arg] = offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1;
+				e = step(c, c->nr, a, &ret);
+			}
+		}
+		if (!c->gone)
+			close_pin(c, pins[0]);
 	} else if (strncmp(c->name, "readlink", 8) == 0 && !is_symlink(c->paths[0].canon)) {
 		ret = -EINVAL; /* what readlink says of anything but a symlink */
 	} else {
@@ -378,7 +409,9 @@ void chain_apply(struct call *c)
 	}
 	finish(c, ret);
 out:
-	if (slot >= 0)
-		arena_slot_put(arena, slot);
+	/* the slot may have been taken by a step above: c->slot, not a copy from the start */
+	if (c->slot >= 0)
+		arena_slot_put(arena, c->slot);
+	c->slot = -1;
 	arena_unref(arena);
 }

@@ -248,7 +248,7 @@ static void audit_path(struct call *c, const char *given, const struct resolved 
  * none is, the absolute path in the arena is walked by the kernel exactly as it was judged;
  * otherwise path calls other than opens run on pins (chain.c).
  */
-static bool path_in_writable(struct call *c, const char *canon)
+bool path_in_writable(struct call *c, const char *canon)
 {
 	struct run *r = c->r;
 	char dir[PATH_MAX];

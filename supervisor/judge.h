@@ -38,7 +38,9 @@ struct call {
 	int path_index;      /* how many path arguments were decoded (audit keys) */
 
 	/* a chained call (chain.c): pins taken in the tracee, then the call run on them */
-	enum { CHAIN_NONE, CHAIN_PATH, CHAIN_FD } chain;
+	enum { CHAIN_NONE, CHAIN_PATH, CHAIN_FD, CHAIN_UNIX } chain;
+	int unix_len_arg;    /* CHAIN_UNIX: the addrlen argument (paths[0].arg: the sockaddr) */
+	bool unix_bind;      /* CHAIN_UNIX: bind (pin the directory) or connect/send (the socket) */
 	struct chain_path {
 		int arg;           /* the path argument */
 		int dirfd_arg;     /* its dirfd argument, -1 */
@@ -71,6 +73,9 @@ uint64_t call_arena_put(struct call *c, const void *data, size_t len);
 void call_set_arg(struct call *c, unsigned i, uint64_t v);
 /* Index of the first argument of a kind, or -1. */
 int call_arg_index(const struct call *c, enum sc_argkind kind, int from);
+
+/* Could anyone in the sandbox swap a component of this judged path for a symlink? */
+bool path_in_writable(struct call *c, const char *canon);
 
 /* per-class handlers */
 void judge_path_call(struct call *c);

@@ -239,6 +239,22 @@ static uint64_t judge_sockaddr(struct call *c, uint64_t addr, uint64_t len, bool
 	if (c->action != POL_ALLOW)
 		return 0;
 
+	if (pa.family == AF_UNIX && !pa.abstract && !pa.unnamed && c->npaths == 0 &&
+	    path_in_writable(c, pa.path) && !c->r->audit_mode &&
+	    (!bind || strlen(strrchr(pa.path, '/')) + sizeof("/proc/self/fd/2147483647") <= 108)) {
+		/* RACE: a component of the name could be swapped for a symlink before the
+		 * kernel walks it: the socket (its directory, for bind) is pinned in the tracee
+		 * and the kernel is given /proc/self/fd/N (chain.c) */
+		struct chain_path *cp = &c->paths[c->npaths++];
+		snprintf(cp->canon, sizeof(cp->canon), "%s", pa.path);
+		cp->nofollow = bind;
+		cp->trailing = false;
+		cp->dirfd_arg = -1;
+		c->unix_bind = bind;
+		c->chain = CHAIN_UNIX;
+		*outlen = l;
+		return 1; /* placeholder: chain.c builds the sockaddr */
+	}
 	if (pa.family == AF_UNIX && !pa.abstract && !pa.unnamed) {
 		/* hand the kernel the resolved name, not the tracee's */
 		struct sockaddr_un un;
@@ -511,7 +527,10 @@ static uint64_t judge_msghdr(struct call *c, uint64_t addr)
 	}
 	if (m.name && m.namelen) {
 		uint32_t l;
-		uint64_t p = judge_sockaddr(c, m.name, m.namelen, false, false, "addr", &l);
+		uint64_t p;
+		c->npaths = 2; /* no pin for a name inside a msghdr (see THREAT-MODEL) */
+		p = judge_sockaddr(c, m.name, m.namelen, false, false, "addr", &l);
+		c->npaths = 0;
 		if (!p)
 			return 0;
 		m.name = p;
@@ -549,7 +568,10 @@ void judge_net_call(struct call *c)
 		uint32_t l;
 		jb_kint(&c->args, "fd", (int32_t)c->a[0]);
 		p = judge_sockaddr(c, c->a[1], c->a[2], bind, !bind, "addr", &l);
-		if (p) {
+		if (p && c->chain == CHAIN_UNIX) {
+			c->paths[0].arg = 1;
+			c->unix_len_arg = 2;
+		} else if (p) {
 			call_set_arg(c, 1, p);
 			call_set_arg(c, 2, l);
 		}
@@ -562,7 +584,10 @@ void judge_net_call(struct call *c)
 		{
 			uint32_t l;
 			uint64_t p = judge_sockaddr(c, c->a[4], c->a[5], false, false, "addr", &l);
-			if (p) {
+			if (p && c->chain == CHAIN_UNIX) {
+				c->paths[0].arg = 4;
+				c->unix_len_arg = 5;
+			} else if (p) {
 				call_set_arg(c, 4, p);
 				call_set_arg(c, 5, l);
 			}
