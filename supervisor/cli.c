@@ -80,15 +80,6 @@ void cli_usage(FILE *out)
 	}
 }
 
-static int fail(char *err, size_t errsz, const char *fmt, ...) PRINTF_LIKE(3, 4);
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static const struct opt_row *row_by_id(int id)
 {
@@ -106,7 +97,7 @@ static int take_option(struct options *o, const struct opt_row *r, const char *a
 	switch (r->id) {
 	case O_POLICY:
 		if (o->n_policy >= CLI_MAX_LIST)
-			return fail(err, errsz, "--policy: at most %d files", CLI_MAX_LIST);
+			return fail_with(err, errsz, "--policy: at most %d files", CLI_MAX_LIST);
 		o->policy_files[o->n_policy++] = arg;
 		return 0;
 	case O_PROFILE:
@@ -118,7 +109,7 @@ static int take_option(struct options *o, const struct opt_row *r, const char *a
 		else if (strcmp(arg, "audit") == 0)
 			o->cli.mode = MODE_AUDIT;
 		else
-			return fail(err, errsz, "--mode: '%s' is not enforce or audit", arg);
+			return fail_with(err, errsz, "--mode: '%s' is not enforce or audit", arg);
 		return 0;
 	case O_AUDIT:
 		o->audit_path = arg;
@@ -128,16 +119,16 @@ static int take_option(struct options *o, const struct opt_row *r, const char *a
 		return 0;
 	case O_BACKTRACE:
 		if (settings_set_backtrace(&o->cli, arg, &why) < 0)
-			return fail(err, errsz, "--backtrace: %s", why ? why : "bad list");
+			return fail_with(err, errsz, "--backtrace: %s", why ? why : "bad list");
 		return 0;
 	case O_CHDIR:
 		o->chdir = arg;
 		return 0;
 	case O_ENV:
 		if (!strchr(arg, '=') || arg[0] == '=')
-			return fail(err, errsz, "--env: '%s' is not NAME=VALUE", arg);
+			return fail_with(err, errsz, "--env: '%s' is not NAME=VALUE", arg);
 		if (o->n_env >= CLI_MAX_LIST)
-			return fail(err, errsz, "--env: at most %d variables", CLI_MAX_LIST);
+			return fail_with(err, errsz, "--env: at most %d variables", CLI_MAX_LIST);
 		o->env[o->n_env++] = arg;
 		return 0;
 	case O_CLEAR_ENV:
@@ -157,7 +148,7 @@ static int take_option(struct options *o, const struct opt_row *r, const char *a
 		else if (strcmp(arg, "loopback") == 0)
 			o->net = NET_LOOPBACK;
 		else
-			return fail(err, errsz, "--net: '%s' is not host, loopback or none", arg);
+			return fail_with(err, errsz, "--net: '%s' is not host, loopback or none", arg);
 		return 0;
 	case O_OUT:
 		o->learn_out = arg;
@@ -171,7 +162,7 @@ static int take_option(struct options *o, const struct opt_row *r, const char *a
 	case O_MAX_PARALLEL:
 		if (parse_long(arg, &o->max_parallel) < 0 || o->max_parallel < 1 ||
 		    o->max_parallel > 4096)
-			return fail(err, errsz, "--max-parallel: '%s' is not a number from 1 to 4096",
+			return fail_with(err, errsz, "--max-parallel: '%s' is not a number from 1 to 4096",
 				    arg);
 		return 0;
 	case O_SHUTDOWN:
@@ -180,7 +171,7 @@ static int take_option(struct options *o, const struct opt_row *r, const char *a
 		else if (strcmp(arg, "finish") == 0)
 			o->shutdown_finish = true;
 		else
-			return fail(err, errsz, "--shutdown: '%s' is not kill or finish", arg);
+			return fail_with(err, errsz, "--shutdown: '%s' is not kill or finish", arg);
 		return 0;
 	case O_HELP:
 		o->cmd = CMD_HELP;
@@ -191,10 +182,10 @@ static int take_option(struct options *o, const struct opt_row *r, const char *a
 	}
 	if (r->id >= O_LIMIT_BASE && r->id < O_LIMIT_BASE + LIM__COUNT) {
 		if (settings_set_limit(&o->cli, (enum limit_key)(r->id - O_LIMIT_BASE), arg, &why) < 0)
-			return fail(err, errsz, "--%s: '%s': %s", r->name, arg, why ? why : "bad value");
+			return fail_with(err, errsz, "--%s: '%s': %s", r->name, arg, why ? why : "bad value");
 		return 0;
 	}
-	return fail(err, errsz, "internal: option --%s has no handler", r->name);
+	return fail_with(err, errsz, "internal: option --%s has no handler", r->name);
 }
 
 static int parse_options(int argc, char **argv, struct options *o, unsigned cmdbit, char *err,
@@ -238,17 +229,17 @@ static int parse_options(int argc, char **argv, struct options *o, unsigned cmdb
 
 		if (c == '?') {
 			if (optopt && optopt < 256)
-				return fail(err, errsz, "unknown option '-%c'", optopt);
-			return fail(err, errsz, "unknown option '%s'", given);
+				return fail_with(err, errsz, "unknown option '-%c'", optopt);
+			return fail_with(err, errsz, "unknown option '%s'", given);
 		}
 		if (c == ':') {
 			if (optopt && optopt < 256 && given[1] != '-')
-				return fail(err, errsz, "option '-%c' needs a value", optopt);
-			return fail(err, errsz, "option '%s' needs a value", given);
+				return fail_with(err, errsz, "option '-%c' needs a value", optopt);
+			return fail_with(err, errsz, "option '%s' needs a value", given);
 		}
 		r = row_by_id(c);
 		if (!r || !(r->cmds & cmdbit))
-			return fail(err, errsz, "option '%s' does not apply to this command", named);
+			return fail_with(err, errsz, "option '%s' does not apply to this command", named);
 		if (take_option(o, r, optarg, err, errsz) < 0)
 			return -EINVAL;
 		if (o->cmd == CMD_HELP || o->cmd == CMD_VERSION)
@@ -266,7 +257,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errsz)
 	memset(o, 0, sizeof(*o));
 	err[0] = '\0';
 	if (argc < 2)
-		return fail(err, errsz, "no command given (try 'sysward --help')");
+		return fail_with(err, errsz, "no command given (try 'sysward --help')");
 	sub = argv[1];
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
 		o->cmd = CMD_HELP;
@@ -281,7 +272,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errsz)
 		o->argv = argv + 2;
 		o->argc = argc - 2;
 		if (o->argc < 1)
-			return fail(err, errsz, "check-policy: no policy file given");
+			return fail_with(err, errsz, "check-policy: no policy file given");
 		return 0;
 	}
 	if (strcmp(sub, "report") == 0) {
@@ -300,24 +291,24 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errsz)
 	else if (strcmp(sub, "submit") == 0)
 		o->cmd = CMD_SUBMIT;
 	else
-		return fail(err, errsz, "unknown command '%s' (try 'sysward --help')", sub);
+		return fail_with(err, errsz, "unknown command '%s' (try 'sysward --help')", sub);
 
 	if (parse_options(argc - 1, argv + 1, o, 1u << o->cmd, err, errsz) < 0)
 		return -EINVAL;
 	if (o->cmd == CMD_HELP || o->cmd == CMD_VERSION)
 		return 0;
 	if ((o->cmd == CMD_SERVE || o->cmd == CMD_SUBMIT) && !o->socket_path)
-		return fail(err, errsz, "%s: --socket PATH is required", sub);
+		return fail_with(err, errsz, "%s: --socket PATH is required", sub);
 	if (o->cmd == CMD_SERVE) {
 		if (o->argc > 0)
-			return fail(err, errsz, "serve: unexpected operand '%s'", o->argv[0]);
+			return fail_with(err, errsz, "serve: unexpected operand '%s'", o->argv[0]);
 		return 0;
 	}
 	if (o->argc < 1)
-		return fail(err, errsz, "%s: no program given (usage: sysward %s [OPTIONS] -- PROGRAM [ARGS...])",
+		return fail_with(err, errsz, "%s: no program given (usage: sysward %s [OPTIONS] -- PROGRAM [ARGS...])",
 			    sub, sub);
 	if (o->cmd == CMD_LEARN && !o->learn_out)
-		return fail(err, errsz, "learn: -o POLICY is required");
+		return fail_with(err, errsz, "learn: -o POLICY is required");
 	return 0;
 }
 

@@ -44,16 +44,6 @@ int proto_parser_init(struct jsonl *p)
 	return jsonl_init(p, PROTO_MAX_FRAME, PROTO_MAX_DEPTH, PROTO_MAX_VALUES);
 }
 
-static int fail(char *err, size_t errsz, const char *fmt, ...) PRINTF_LIKE(3, 4);
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* ---- framing ------------------------------------------------------------------------- */
 
@@ -222,7 +212,7 @@ static int get_bytes(const struct jsonl *p, const struct jv *v, const char *what
 {
 	if (v->type == JV_STRING) {
 		if (memchr(v->s, '\0', v->len))
-			return fail(err, errsz, "%s: contains a NUL character", what);
+			return fail_with(err, errsz, "%s: contains a NUL character", what);
 		*out = xstrdup(v->s);
 		return 0;
 	}
@@ -231,13 +221,13 @@ static int get_bytes(const struct jsonl *p, const struct jv *v, const char *what
 		const struct jv *h = jv_first(v) + 1;
 		char *s;
 		if (h->len % 2)
-			return fail(err, errsz, "%s: hex: odd number of digits", what);
+			return fail_with(err, errsz, "%s: hex: odd number of digits", what);
 		s = xmalloc(h->len / 2 + 1);
 		for (uint32_t i = 0; i < h->len; i += 2) {
 			int hi = hex_digit(h->s[i]), lo = hex_digit(h->s[i + 1]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				free(s);
-				return fail(err, errsz, "%s: hex: %s", what,
+				return fail_with(err, errsz, "%s: hex: %s", what,
 					    hi < 0 || lo < 0 ? "not a hex digit" : "a NUL byte");
 			}
 			s[i / 2] = (char)(hi << 4 | lo);
@@ -247,7 +237,7 @@ static int get_bytes(const struct jsonl *p, const struct jv *v, const char *what
 		return 0;
 	}
 	(void)p;
-	return fail(err, errsz, "%s: expected a string (or {\"hex\": \"...\"})", what);
+	return fail_with(err, errsz, "%s: expected a string (or {\"hex\": \"...\"})", what);
 }
 
 static void put_bytes(struct jbuf *jb, const char *s)
@@ -281,9 +271,9 @@ static int get_list(const struct jsonl *p, const struct jv *v, const char *what,
 	char name[64];
 
 	if (v->type != JV_ARRAY)
-		return fail(err, errsz, "%s: expected an array", what);
+		return fail_with(err, errsz, "%s: expected an array", what);
 	if (v->len > PROTO_MAX_ARGS)
-		return fail(err, errsz, "%s: more than %d entries", what, PROTO_MAX_ARGS);
+		return fail_with(err, errsz, "%s: more than %d entries", what, PROTO_MAX_ARGS);
 	list = xcalloc(v->len + 1, sizeof(*list));
 	for (const struct jv *e = jv_first(v); e; e = jv_after(p, v, e)) {
 		snprintf(name, sizeof(name), "%s[%d]", what, n);
@@ -303,7 +293,7 @@ static int get_list(const struct jsonl *p, const struct jv *v, const char *what,
 static int get_bool(const struct jv *v, const char *what, bool *out, char *err, size_t errsz)
 {
 	if (v->type != JV_TRUE && v->type != JV_FALSE)
-		return fail(err, errsz, "%s: expected true or false", what);
+		return fail_with(err, errsz, "%s: expected true or false", what);
 	*out = v->type == JV_TRUE;
 	return 0;
 }
@@ -323,7 +313,7 @@ static int get_word(const struct jv *v, const char *what, const char *const *wor
 	for (const char *const *w = words; *w; w++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"%s\"",
 			 w == words ? "" : ", ", *w);
-	return fail(err, errsz, "%s: expected one of %s", what, list);
+	return fail_with(err, errsz, "%s: expected one of %s", what, list);
 }
 
 static int get_stdio(const struct jsonl *p, const struct jv *v, const char *what,
@@ -337,7 +327,7 @@ static int get_stdio(const struct jsonl *p, const struct jv *v, const char *what
 		return 0;
 	}
 	if (v->type != JV_OBJECT)
-		return fail(err, errsz, "%s: expected null, {\"fd\": N} or {\"path\": \"...\"}",
+		return fail_with(err, errsz, "%s: expected null, {\"fd\": N} or {\"path\": \"...\"}",
 			    what);
 	for (const struct jv *k = jv_first(v); k; k = jv_after(p, v, k + 1)) {
 		const struct jv *val = k + 1;
@@ -345,7 +335,7 @@ static int get_stdio(const struct jsonl *p, const struct jv *v, const char *what
 			long long n;
 			have_fd = true;
 			if (jv_int(val, &n) < 0 || n < 0 || n >= PROTO_MAX_FDS)
-				return fail(
+				return fail_with(
 				    err, errsz,
 				    "%s.fd: expected the index of a passed descriptor, 0 to %d",
 				    what, PROTO_MAX_FDS - 1);
@@ -357,7 +347,7 @@ static int get_stdio(const struct jsonl *p, const struct jv *v, const char *what
 			if (get_bytes(p, val, name, &s->path, err, errsz) < 0)
 				return -EINVAL;
 			if (s->path[0] != '/')
-				return fail(err, errsz, "%s.path: must be absolute", what);
+				return fail_with(err, errsz, "%s.path: must be absolute", what);
 			s->kind = PROTO_STDIO_PATH;
 		} else if (jv_is(k, "append") && output && !have_append) {
 			have_append = true;
@@ -365,14 +355,14 @@ static int get_stdio(const struct jsonl *p, const struct jv *v, const char *what
 			if (get_bool(val, name, &s->append, err, errsz) < 0)
 				return -EINVAL;
 		} else {
-			return fail(err, errsz, "%s: unknown or repeated member '%.40s'", what,
+			return fail_with(err, errsz, "%s: unknown or repeated member '%.40s'", what,
 				    k->type == JV_STRING ? k->s : "?");
 		}
 	}
 	if (have_fd == have_path)
-		return fail(err, errsz, "%s: give exactly one of \"fd\" and \"path\"", what);
+		return fail_with(err, errsz, "%s: give exactly one of \"fd\" and \"path\"", what);
 	if (have_append && !have_path)
-		return fail(err, errsz, "%s: \"append\" goes with \"path\"", what);
+		return fail_with(err, errsz, "%s: \"append\" goes with \"path\"", what);
 	return 0;
 }
 
@@ -380,7 +370,7 @@ static int get_limits(const struct jsonl *p, const struct jv *v, struct proto_re
 		      char *err, size_t errsz)
 {
 	if (v->type != JV_OBJECT)
-		return fail(err, errsz, "limits: expected an object");
+		return fail_with(err, errsz, "limits: expected an object");
 	for (const struct jv *k = jv_first(v); k; k = jv_after(p, v, k + 1)) {
 		const struct jv *val = k + 1;
 		int key = -1;
@@ -389,14 +379,14 @@ static int get_limits(const struct jsonl *p, const struct jv *v, struct proto_re
 			if (jv_is(k, limit_names[i]))
 				key = i;
 		if (key < 0)
-			return fail(err, errsz, "limits: unknown limit '%.40s'", k->s);
+			return fail_with(err, errsz, "limits: unknown limit '%.40s'", k->s);
 		if (req->limits[key])
-			return fail(err, errsz, "limits: '%s' given twice", limit_names[key]);
+			return fail_with(err, errsz, "limits: '%s' given twice", limit_names[key]);
 		if (val->type != JV_STRING && val->type != JV_NUMBER)
-			return fail(err, errsz, "limits.%s: expected a string or a number",
+			return fail_with(err, errsz, "limits.%s: expected a string or a number",
 				    limit_names[key]);
 		if (!val->len || val->len > 128 || memchr(val->s, '\0', val->len))
-			return fail(err, errsz, "limits.%s: expected 1 to 128 characters",
+			return fail_with(err, errsz, "limits.%s: expected 1 to 128 characters",
 				    limit_names[key]);
 		req->limits[key] = xstrdup(val->s);
 	}
@@ -455,7 +445,7 @@ static int get_rlimits(const struct jsonl *p, const struct jv *v, struct proto_r
 		       char *err, size_t errsz)
 {
 	if (v->type != JV_OBJECT)
-		return fail(err, errsz, "rlimits: expected an object");
+		return fail_with(err, errsz, "rlimits: expected an object");
 	for (const struct jv *k = jv_first(v); k; k = jv_after(p, v, k + 1)) {
 		const struct jv *val = k + 1, *a;
 		int i;
@@ -463,18 +453,18 @@ static int get_rlimits(const struct jsonl *p, const struct jv *v, struct proto_r
 		for (i = 0; i < PROTO_RLIMITS && !jv_is(k, proto_rlimit_names[i]); i++)
 			;
 		if (i == PROTO_RLIMITS)
-			return fail(err, errsz, "rlimits: unknown limit '%.40s'", k->s);
+			return fail_with(err, errsz, "rlimits: unknown limit '%.40s'", k->s);
 		if (req->rlimits[i].set)
-			return fail(err, errsz, "rlimits: '%s' given twice", proto_rlimit_names[i]);
+			return fail_with(err, errsz, "rlimits: '%s' given twice", proto_rlimit_names[i]);
 		a = jv_first(val);
 		if (val->type != JV_ARRAY || val->len != 2 ||
 		    get_rlim(a, &req->rlimits[i].cur) < 0 ||
 		    get_rlim(jv_after(p, val, a), &req->rlimits[i].max) < 0)
-			return fail(err, errsz,
+			return fail_with(err, errsz,
 				    "rlimits.%s: expected [soft, hard], each a number or null",
 				    proto_rlimit_names[i]);
 		if (req->rlimits[i].cur > req->rlimits[i].max)
-			return fail(err, errsz, "rlimits.%s: soft above hard",
+			return fail_with(err, errsz, "rlimits.%s: soft above hard",
 				    proto_rlimit_names[i]);
 		req->rlimits[i].set = true;
 	}
@@ -497,31 +487,31 @@ static int decode_member(const struct jsonl *p, int m, const struct jv *v,
 	switch (m) {
 	case RM_PROTOCOL:
 		if (jv_int(v, &n) < 0 || n != PROTO_VERSION)
-			return fail(err, errsz, "protocol: this server speaks protocol %d",
+			return fail_with(err, errsz, "protocol: this server speaks protocol %d",
 				    PROTO_VERSION);
 		return 0;
 	case RM_ARGV:
 		if (get_list(p, v, "argv", &req->argv, &req->argc, err, errsz) < 0)
 			return -EINVAL;
 		if (req->argc < 1 || !req->argv[0][0])
-			return fail(err, errsz, "argv: expected the program and its arguments");
+			return fail_with(err, errsz, "argv: expected the program and its arguments");
 		return 0;
 	case RM_ENV:
 		if (get_list(p, v, "env", &req->env, &req->nenv, err, errsz) < 0)
 			return -EINVAL;
 		for (int i = 0; i < req->nenv; i++)
 			if (!strchr(req->env[i], '=') || req->env[i][0] == '=')
-				return fail(err, errsz, "env[%d]: expected NAME=VALUE", i);
+				return fail_with(err, errsz, "env[%d]: expected NAME=VALUE", i);
 		return 0;
 	case RM_CWD:
 		if (get_bytes(p, v, "cwd", &req->cwd, err, errsz) < 0)
 			return -EINVAL;
 		if (req->cwd[0] != '/')
-			return fail(err, errsz, "cwd: must be absolute");
+			return fail_with(err, errsz, "cwd: must be absolute");
 		return 0;
 	case RM_PROFILE:
 		if (v->type != JV_STRING || !is_name(v->s) || memchr(v->s, '\0', v->len))
-			return fail(err, errsz, "profile: expected the name of a profile");
+			return fail_with(err, errsz, "profile: expected the name of a profile");
 		req->profile = xstrdup(v->s);
 		return 0;
 	case RM_POLICY:
@@ -529,7 +519,7 @@ static int decode_member(const struct jsonl *p, int m, const struct jv *v,
 			return -EINVAL;
 		for (int i = 0; i < req->npolicy; i++)
 			if (req->policy[i][0] != '/' && !is_name(req->policy[i]))
-				return fail(err, errsz,
+				return fail_with(err, errsz,
 					    "policy[%d]: expected an absolute path or the name of "
 					    "a file of the server's policy directory",
 					    i);
@@ -540,7 +530,7 @@ static int decode_member(const struct jsonl *p, int m, const struct jv *v,
 		return get_limits(p, v, req, err, errsz);
 	case RM_BACKTRACE:
 		if (v->type != JV_STRING || !v->len || v->len > 4096 || memchr(v->s, '\0', v->len))
-			return fail(err, errsz, "backtrace: expected a list such as \"denied\"");
+			return fail_with(err, errsz, "backtrace: expected a list such as \"denied\"");
 		req->backtrace = xstrdup(v->s);
 		return 0;
 	case RM_NET:
@@ -553,11 +543,11 @@ static int decode_member(const struct jsonl *p, int m, const struct jv *v,
 		if (get_bytes(p, v, "audit", &req->audit, err, errsz) < 0)
 			return -EINVAL;
 		if (req->audit[0] != '/' && strcmp(req->audit, "-") != 0)
-			return fail(err, errsz, "audit: must be an absolute path or \"-\"");
+			return fail_with(err, errsz, "audit: must be an absolute path or \"-\"");
 		return 0;
 	case RM_UMASK:
 		if (jv_int(v, &n) < 0 || n < 0 || n > 0777)
-			return fail(err, errsz, "umask: expected a number from 0 to 511 (0777)");
+			return fail_with(err, errsz, "umask: expected a number from 0 to 511 (0777)");
 		req->umask = (int)n;
 		return 0;
 	case RM_RLIMITS:
@@ -568,7 +558,7 @@ static int decode_member(const struct jsonl *p, int m, const struct jv *v,
 		return get_stdio(p, v, req_members[m], &req->stdio[m - RM_STDIN], m != RM_STDIN,
 				 err, errsz);
 	}
-	return fail(err, errsz, "internal: member %d has no decoder", m);
+	return fail_with(err, errsz, "internal: member %d has no decoder", m);
 }
 
 int proto_decode_request(struct jsonl *p, const char *json, size_t len, struct proto_request *req,
@@ -588,7 +578,7 @@ int proto_decode_request(struct jsonl *p, const char *json, size_t len, struct p
 		return r == -E2BIG ? -E2BIG : -EINVAL;
 	}
 	if (root->type != JV_OBJECT) {
-		r = fail(err, errsz, "expected a JSON object");
+		r = fail_with(err, errsz, "expected a JSON object");
 		goto out;
 	}
 	for (const struct jv *k = jv_first(root); k; k = jv_after(p, root, k + 1)) {
@@ -597,11 +587,11 @@ int proto_decode_request(struct jsonl *p, const char *json, size_t len, struct p
 			if (jv_is(k, req_members[i]))
 				m = i;
 		if (m < 0) {
-			r = fail(err, errsz, "unknown member '%.60s'", k->s);
+			r = fail_with(err, errsz, "unknown member '%.60s'", k->s);
 			goto out;
 		}
 		if (seen[m]) {
-			r = fail(err, errsz, "member '%s' given twice", req_members[m]);
+			r = fail_with(err, errsz, "member '%s' given twice", req_members[m]);
 			goto out;
 		}
 		seen[m] = true;
@@ -609,11 +599,11 @@ int proto_decode_request(struct jsonl *p, const char *json, size_t len, struct p
 			goto out;
 	}
 	if (!seen[RM_ARGV]) {
-		r = fail(err, errsz, "argv: missing");
+		r = fail_with(err, errsz, "argv: missing");
 		goto out;
 	}
 	if (!seen[RM_CWD]) {
-		r = fail(err, errsz, "cwd: missing");
+		r = fail_with(err, errsz, "cwd: missing");
 		goto out;
 	}
 	if (!req->env)
@@ -818,12 +808,12 @@ int proto_decode_response(struct jsonl *p, const char *json, size_t len,
 	resp->exit_code = -1;
 	r = jsonl_parse(p, json, len, &root);
 	if (r < 0)
-		return fail(err, errsz, "the server's answer is not JSON: %s", jsonl_error(p));
+		return fail_with(err, errsz, "the server's answer is not JSON: %s", jsonl_error(p));
 	if (root->type != JV_OBJECT)
-		return fail(err, errsz, "the server's answer is not a JSON object");
+		return fail_with(err, errsz, "the server's answer is not a JSON object");
 	v = jv_member(p, root, "exit_status");
 	if (jv_int(v, &n) < 0 || n < 0 || n > 255)
-		return fail(err, errsz, "the server's answer has no exit_status");
+		return fail_with(err, errsz, "the server's answer has no exit_status");
 	resp->exit_status = (int)n;
 	v = jv_member(p, root, "error");
 	if (v && v->type == JV_STRING) {
@@ -834,7 +824,7 @@ int proto_decode_response(struct jsonl *p, const char *json, size_t len,
 	}
 	rec = jv_member(p, root, "result");
 	if (!rec || rec->type != JV_OBJECT)
-		return fail(err, errsz, "the server's answer has neither result nor error");
+		return fail_with(err, errsz, "the server's answer has neither result nor error");
 	{
 		struct jbuf jb;
 		jb_init(&jb, 0);

@@ -149,37 +149,11 @@ void result_print_stats(FILE *out, const struct result *res)
 int result_write(const char *path, const struct result *res)
 {
 	struct jbuf jb;
-	char tmp[PATH_MAX];
-	int fd, e = 0;
+	int e;
 
 	jb_init(&jb, 0);
 	result_json(&jb, res);
-	jb_append(&jb, "\n", 1);
-	/* whole or nothing: write beside, then rename over */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
-		jb_free(&jb);
-		return -ENAMETOOLONG;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		/* a path whose directory we cannot write into (e.g. /dev/stdout) */
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			jb_free(&jb);
-			return -errno;
-		}
-		e = write_all(fd, jb.buf, jb.len);
-		close(fd);
-		jb_free(&jb);
-		return e;
-	}
-	e = write_all(fd, jb.buf, jb.len);
-	if (close(fd) < 0 && !e)
-		e = -errno;
-	if (!e && rename(tmp, path) < 0)
-		e = -errno;
-	if (e)
-		unlink(tmp);
+	e = write_file_atomic(path, jb.buf, jb.len);
 	jb_free(&jb);
 	return e;
 }

@@ -32,38 +32,6 @@ static char *absolute(const char *cwd, const char *path)
 	return out;
 }
 
-/* As result_write does it: whole or nothing (temporary file + rename). */
-static int write_record(const char *path, const char *text)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(text);
-	int fd, e = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		/* a path whose directory we cannot write into (e.g. /dev/stdout) */
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return -errno;
-		e = write_all(fd, text, len);
-		if (!e)
-			e = write_all(fd, "\n", 1);
-		close(fd);
-		return e;
-	}
-	e = write_all(fd, text, len);
-	if (!e)
-		e = write_all(fd, "\n", 1);
-	if (close(fd) < 0 && !e)
-		e = -errno;
-	if (!e && rename(tmp, path) < 0)
-		e = -errno;
-	if (e)
-		unlink(tmp);
-	return e;
-}
 
 /* `--backtrace` as the option would be written again: "denied,openat,...". */
 static char *backtrace_list(const struct settings *s)
@@ -160,7 +128,8 @@ int submit_main(const struct options *o)
 	status = resp.exit_status;
 	if (resp.error && !resp.logged)
 		warnx_("%s", resp.error);
-	if (resp.result && o->result_path && (r = write_record(o->result_path, resp.result)) < 0) {
+	if (resp.result && o->result_path &&
+	    (r = write_file_atomic(o->result_path, resp.result, strlen(resp.result))) < 0) {
 		warnx_("--result: %s: %s", o->result_path, strerror(-r));
 		status = EXIT_SYSWARD_FAILED;
 	}

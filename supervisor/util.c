@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -197,4 +198,67 @@ int write_file_str(const char *path, const char *s)
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	return r;
+}
+
+char *read_file_alloc(const char *path)
+{
+	size_t cap = 16384;
+	char *buf = NULL;
+
+	for (;;) {
+		ssize_t n;
+		buf = xrealloc(buf, cap);
+		n = read_small_file(path, buf, cap);
+		if (n < 0) {
+			free(buf);
+			errno = (int)-n;
+			return NULL;
+		}
+		if ((size_t)n + 1 < cap)
+			return buf;
+		cap *= 2;
+	}
+}
+
+static int write_text_line(int fd, const char *text, size_t len)
+{
+	int e = write_all(fd, text, len);
+	return e ? e : write_all(fd, "\n", 1);
+}
+
+int write_file_atomic(const char *path, const char *text, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd, e;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		/* a path whose directory we cannot write into (e.g. /dev/stdout) */
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		e = write_text_line(fd, text, len);
+		close(fd);
+		return e;
+	}
+	e = write_text_line(fd, text, len);
+	if (close(fd) < 0 && !e)
+		e = -errno;
+	if (!e && rename(tmp, path) < 0)
+		e = -errno;
+	if (e)
+		unlink(tmp);
+	return e;
+}
+
+int fail_with(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
 }

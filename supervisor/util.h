@@ -66,6 +66,14 @@ double now_monotonic(void);
 int write_all(int fd, const void *buf, size_t len);
 /* Read a small file into buf (NUL-terminated).  Bytes read or -errno. */
 ssize_t read_small_file(const char *path, char *buf, size_t size);
+/* A whole file of unknown size (/proc), malloc'd and NUL-terminated, or NULL with errno. */
+char *read_file_alloc(const char *path);
+/* Replace path with text + a newline, whole or not at all (a temporary file beside it,
+ * renamed over it; written in place where no file can be made beside it, e.g. /dev/stdout).
+ * 0 or -errno. */
+int write_file_atomic(const char *path, const char *text, size_t len);
+/* Format a message into err (for "0 or -EINVAL with a message" parsers); returns -EINVAL. */
+int fail_with(char *err, size_t errsz, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* Write a string to a file (cgroup knobs).  0 or -errno. */
 int write_file_str(const char *path, const char *s);
 

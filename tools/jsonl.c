@@ -612,3 +612,19 @@ int jsonl_read(struct jsonl_reader *r, const char **line, size_t *len)
 		r->end += (size_t)got;
 	}
 }
+
+bool jv_word_in(const struct jv *v, const char *word, char sep)
+{
+	size_t n = strlen(word);
+
+	if (!v || v->type != JV_STRING)
+		return false;
+	for (const char *s = v->s, *end = v->s + v->len; s < end;) {
+		const char *e = memchr(s, sep, (size_t)(end - s));
+		size_t len = (size_t)((e ? e : end) - s);
+		if (len == n && memcmp(s, word, n) == 0)
+			return true;
+		s += len + 1;
+	}
+	return false;
+}

@@ -103,4 +103,8 @@ void jsonl_reader_free(struct jsonl_reader *r);
  */
 int jsonl_read(struct jsonl_reader *r, const char **line, size_t *len);
 
+/* Does a string value hold word as one of its sep-separated parts ("O_RDONLY|O_CLOEXEC")?
+ * False for anything but a string. */
+bool jv_word_in(const struct jv *v, const char *word, char sep);
+
 #endif

@@ -515,22 +515,6 @@ static bool member_int(const struct jsonl *p, const struct jv *obj, const char *
 	return v && jv_int(v, out) == 0;
 }
 
-/* Does a `A|B|C` list (args.flags) hold word? */
-static bool has_word(const struct jv *list, const char *word, char sep)
-{
-	size_t n = strlen(word);
-
-	if (!list || list->type != JV_STRING)
-		return false;
-	for (const char *s = list->s, *end = list->s + list->len; s < end;) {
-		const char *e = memchr(s, sep, (size_t)(end - s));
-		size_t len = (size_t)((e ? e : end) - s);
-		if (len == n && memcmp(s, word, n) == 0)
-			return true;
-		s += len + 1;
-	}
-	return false;
-}
 
 static const struct sc_row *row_of(struct learn *l, const char *name, size_t n)
 {
@@ -569,9 +553,9 @@ static unsigned path_access(const struct jsonl *p, const struct sc_row *row, con
 	unsigned acc = 0;
 
 	if (a) {
-		acc |= has_word(a, "read", ',') ? POL_READ : 0;
-		acc |= has_word(a, "write", ',') ? POL_WRITE : 0;
-		acc |= has_word(a, "exec", ',') ? POL_EXEC : 0;
+		acc |= jv_word_in(a, "read", ',') ? POL_READ : 0;
+		acc |= jv_word_in(a, "write", ',') ? POL_WRITE : 0;
+		acc |= jv_word_in(a, "exec", ',') ? POL_EXEC : 0;
 	} else if (row->cls == SC_EXEC) {
 		acc = POL_EXEC;
 	} else if (spec && !(spec->acc & ACC_OPEN)) {
@@ -586,7 +570,7 @@ static unsigned path_change(const struct jsonl *p, const char *name, const struc
 	const struct jv *flags = member_type(p, args, "flags", JV_STRING);
 
 	if (!strcmp(name, "open") || !strcmp(name, "openat") || !strcmp(name, "openat2"))
-		return has_word(flags, "O_CREAT", '|') ? IF_CREATED : 0;
+		return jv_word_in(flags, "O_CREAT", '|') ? IF_CREATED : 0;
 	if (!strcmp(name, "creat") || !strcmp(name, "mknod") || !strcmp(name, "mknodat") ||
 	    !strcmp(name, "symlink") || !strcmp(name, "symlinkat"))
 		return IF_CREATED;
@@ -599,7 +583,7 @@ static unsigned path_change(const struct jsonl *p, const char *name, const struc
 	if (!strcmp(name, "unlink"))
 		return IF_REMOVED;
 	if (!strcmp(name, "unlinkat"))
-		return IF_REMOVED | (has_word(flags, "AT_REMOVEDIR", '|') ? IF_DIR : 0);
+		return IF_REMOVED | (jv_word_in(flags, "AT_REMOVEDIR", '|') ? IF_DIR : 0);
 	if (!strcmp(name, "rmdir"))
 		return IF_REMOVED | IF_DIR;
 	return 0;
@@ -669,8 +653,8 @@ static void learn_paths(struct learn *l, const struct jsonl *p, const char *name
 static const char *socket_class(const struct jv *fam, const struct jv *type, long long proto,
 				char *buf, size_t size)
 {
-	bool inet, raw = has_word(type, "SOCK_RAW", '|') || has_word(type, "SOCK_PACKET", '|');
-	bool dgram = has_word(type, "SOCK_DGRAM", '|');
+	bool inet, raw = jv_word_in(type, "SOCK_RAW", '|') || jv_word_in(type, "SOCK_PACKET", '|');
+	bool dgram = jv_word_in(type, "SOCK_DGRAM", '|');
 
 	if (!fam || fam->len < 4 || strncmp(fam->s, "AF_", 3) != 0)
 		return NULL;

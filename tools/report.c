@@ -906,25 +906,13 @@ static void fields_pick(struct run *r, const struct jsonl *p, const struct jv *o
 /* Does a list of names (a string with names separated by sep, or an array) hold name? */
 static bool list_has(const struct jsonl *p, const struct jv *flags, char sep, const char *flag)
 {
-	size_t n = strlen(flag);
-
 	if (flags->type == JV_ARRAY) {
 		for (const struct jv *e = jv_first(flags); e; e = jv_after(p, flags, e))
 			if (jv_is(e, flag))
 				return true;
 		return false;
 	}
-	if (flags->type != JV_STRING)
-		return false;
-	for (const char *s = flags->s, *end = flags->s + flags->len; s < end;) {
-		const char *bar = memchr(s, sep, (size_t)(end - s));
-		size_t len = (size_t)((bar ? bar : end) - s);
-
-		if (len == n && memcmp(s, flag, n) == 0)
-			return true;
-		s += len + 1;
-	}
-	return false;
+	return jv_word_in(flags, flag, sep);
 }
 
 static bool flags_have(const struct jsonl *p, const struct jv *flags, const char *flag)

@@ -28,26 +28,6 @@ struct limits {
 	char notice[1024];
 };
 
-/* Read a whole /proc file of unknown size.  Malloc'd text, or NULL with errno set. */
-static char *slurp(const char *path)
-{
-	size_t cap = 16384;
-	char *buf = NULL;
-
-	for (;;) {
-		ssize_t n;
-		buf = xrealloc(buf, cap);
-		n = read_small_file(path, buf, cap);
-		if (n < 0) {
-			free(buf);
-			errno = (int)-n;
-			return NULL;
-		}
-		if ((size_t)n + 1 < cap)
-			return buf;
-		cap *= 2;
-	}
-}
 
 static int check_settings(struct limits *l, char *why, size_t whysz)
 {
@@ -127,7 +107,7 @@ static int setup_cgroup(struct limits *l, const struct limits_mounts *m, const c
 		const char *root = root_env && *root_env ? root_env : m->v2.path;
 		char rel[PATH_MAX], own[PATH_MAX];
 		const char *ownp = NULL;
-		char *self = slurp("/proc/self/cgroup");
+		char *self = read_file_alloc("/proc/self/cgroup");
 		int r;
 
 		if (self && m->v2.found &&
@@ -222,7 +202,7 @@ int limits_create(struct limits **out, const struct settings *s, char *why, size
 	if (r < 0)
 		goto fail;
 
-	mi = slurp("/proc/self/mountinfo");
+	mi = read_file_alloc("/proc/self/mountinfo");
 	if (!mi) {
 		r = -errno;
 		snprintf(why, whysz, "cannot read /proc/self/mountinfo: %s", strerror(-r));

@@ -38,26 +38,6 @@ void limits_pool_use(const char *name)
 	snprintf(limits_pool_name, sizeof(limits_pool_name), "%s", name ? name : "");
 }
 
-/* A /proc text file of unknown size, malloc'd, or NULL with errno. */
-static char *read_text(const char *path)
-{
-	size_t cap = 16384;
-	char *buf = NULL;
-
-	for (;;) {
-		ssize_t n;
-		buf = xrealloc(buf, cap);
-		n = read_small_file(path, buf, cap);
-		if (n < 0) {
-			free(buf);
-			errno = (int)-n;
-			return NULL;
-		}
-		if ((size_t)n + 1 < cap)
-			return buf;
-		cap *= 2;
-	}
-}
 
 static void add_dir(struct pool_dirs *d, const char *path, bool ahead, bool v2)
 {
@@ -78,7 +58,7 @@ static int pool_dirs(struct pool_dirs *d, struct limits_mounts *m)
 	enum limits_backend backend;
 	const char *root_env = getenv("SYSWARD_CGROUP_ROOT");
 	char path[PATH_MAX + 16];
-	char *text = read_text("/proc/self/mountinfo");
+	char *text = read_file_alloc("/proc/self/mountinfo");
 	int r;
 
 	d->n = 0;
@@ -100,7 +80,7 @@ static int pool_dirs(struct pool_dirs *d, struct limits_mounts *m)
 		}
 	} else if (backend == LIMITS_CGROUP_V2) {
 		char rel[PATH_MAX];
-		char *self = read_text("/proc/self/cgroup");
+		char *self = read_file_alloc("/proc/self/cgroup");
 
 		snprintf(path, sizeof(path), "%s/sysward",
 			 root_env && *root_env ? root_env : m->v2.path);
@@ -241,8 +221,8 @@ int limits_warm_open(void)
 {
 	static const enum cg1_ctl prefer[] = {CG1_FREEZER, CG1_PIDS, CG1_CPUACCT, CG1_MEMORY};
 	struct limits_mounts *m = xcalloc(1, sizeof(*m));
-	char *mi = read_text("/proc/self/mountinfo");
-	char *self = read_text("/proc/self/cgroup");
+	char *mi = read_file_alloc("/proc/self/mountinfo");
+	char *self = read_file_alloc("/proc/self/cgroup");
 	char dir[PATH_MAX], path[PATH_MAX + 16];
 	int fd = -EOPNOTSUPP;
 
