@@ -278,6 +278,201 @@ bool path_in_writable(struct call *c, const char *canon)
 	}
 }
 
+/* ---- one stop where no race is possible ------------------------------------------- */
+
+#define FIXED_SLOTS 1024
+
+struct fixed_dir {
+	char *path;    /* an entry (mostly directories), canonical; NULL: empty slot */
+	bool fixed;    /* writing is refused on it and on every directory above it */
+	bool dir_seen; /* and lstat() found no symlink there (resolve.c need not ask again) */
+};
+
+void judge_forget(struct run *r)
+{
+	if (r->fixed)
+		for (unsigned i = 0; i < FIXED_SLOTS; i++)
+			free(r->fixed[i].path);
+	free(r->fixed);
+	r->fixed = NULL;
+}
+
+/* May the sandbox create, remove or replace the entry `path`?  Path rules do not depend on
+ * the syscall; a syscall rule only refuses more, so none is asked (""). */
+static bool writable_entry(struct run *r, const char *path)
+{
+	struct pol_request req = { .kind = POL_REQ_PATH, .syscall = "", .access = POL_WRITE,
+				   .path = path };
+	struct pol_verdict v;
+
+	policy_eval(r->policy, &req, &v);
+	return v.action == POL_ALLOW;
+}
+
+/* The cache slot of directory s[0..n), and whether it holds that directory. */
+static struct fixed_dir *dir_slot(struct run *r, const char *s, size_t n, bool *hit)
+{
+	uint32_t h = 2166136261u;
+	struct fixed_dir *e;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	if (!r->fixed)
+		r->fixed = xcalloc(FIXED_SLOTS, sizeof(*r->fixed));
+	e = &r->fixed[h % FIXED_SLOTS];
+	*hit = e->path && strlen(e->path) == n && memcmp(e->path, s, n) == 0;
+	return e;
+}
+
+/* Are directory buf[0..n) and every directory above it closed to writing?  buf is a
+ * canonical absolute path; it is cut at n for the policy and put back. */
+static bool dir_fixed(struct run *r, char *buf, size_t n)
+{
+	bool hit, fixed;
+	struct fixed_dir *e = dir_slot(r, buf, n, &hit);
+	char save;
+
+	if (hit)
+		return e->fixed;
+	save = buf[n];
+	buf[n] = '\0';
+	fixed = !writable_entry(r, buf);
+	buf[n] = save;
+	if (fixed && n > 1) {
+		size_t p = n - 1;
+		while (p > 0 && buf[p] != '/')
+			p--;
+		fixed = dir_fixed(r, buf, p ? p : 1);
+	}
+	e = dir_slot(r, buf, n, &hit); /* the parent may have taken the slot */
+	free(e->path);
+	e->path = xcalloc(1, n + 1);
+	memcpy(e->path, buf, n);
+	e->fixed = fixed;
+	e->dir_seen = false;
+	return fixed;
+}
+
+bool judge_path_fixed(struct run *r, const char *canon)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(canon), dlen;
+
+	if (r->audit_mode || canon[0] != '/' || len >= sizeof(buf))
+		return false;
+	/* /proc changes with every process (and /proc/PID/fd/N with every dup2) */
+	if (strncmp(canon, "/proc", 5) == 0 && (canon[5] == '/' || canon[5] == '\0'))
+		return false;
+	if (writable_entry(r, canon))
+		return false;
+	if (len == 1)
+		return true;
+	memcpy(buf, canon, len + 1);
+	dlen = (size_t)(strrchr(buf, '/') - buf);
+	return dir_fixed(r, buf, dlen ? dlen : 1);
+}
+
+bool judge_entry_known(struct run *r, const char *path, size_t n)
+{
+	bool hit;
+	struct fixed_dir *e;
+
+	if (r->audit_mode)
+		return false;
+	e = dir_slot(r, path, n, &hit);
+	return hit && e->fixed && e->dir_seen;
+}
+
+void judge_entry_seen(struct run *r, char *path, size_t n)
+{
+	bool hit;
+	struct fixed_dir *e;
+
+	if (r->audit_mode || strncmp(path, "/proc", 5) == 0 || !dir_fixed(r, path, n))
+		return;
+	e = dir_slot(r, path, n, &hit);
+	if (hit)
+		e->dir_seen = true;
+}
+
+/*
+ * Nothing but the tracee's own memory and the kernel's lookups stand between the judgement
+ * and the call unless the policy lets something else write the tracee's memory: userfaultfd
+ * (a page moved away and refilled by another process), BPF (bpf_probe_write_user), or
+ * /proc/PID/mem opened for writing by another process of the sandbox.  Asked once per run.
+ */
+static bool direct_allowed(struct run *r)
+{
+	static const char *const writers[] = { "userfaultfd", "bpf" };
+	static const char *const files[] = { "/dev/userfaultfd", "/proc/1/mem",
+					     "/proc/1/task/1/mem" };
+
+	if (r->direct)
+		return r->direct > 0;
+	r->direct = r->audit_mode ? -1 : 1;
+	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]) && r->direct > 0; i++) {
+		struct pol_request req = { .kind = POL_REQ_SYSCALL, .syscall = writers[i] };
+		struct pol_verdict v;
+		policy_eval(r->policy, &req, &v);
+		if (v.action == POL_ALLOW)
+			r->direct = -1;
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && r->direct > 0; i++) {
+		struct pol_request req = { .kind = POL_REQ_PATH, .syscall = "",
+					   .access = POL_READ | POL_WRITE, .path = files[i] };
+		struct pol_verdict v;
+		policy_eval(r->policy, &req, &v);
+		if (v.action == POL_ALLOW)
+			r->direct = -1;
+	}
+	return r->direct > 0;
+}
+
+/*
+ * RACE: may the kernel take this path argument from the tracee's own registers and memory,
+ * and walk it itself, with no rewrite (and so no exit stop to put the registers back)?  Only
+ * if what it reads and walks cannot differ from what was judged:
+ *   - the name: its bytes lie in private anonymous memory of an address space no other task
+ *     shares (mem_private_anon), so nothing runs that could change them;
+ *   - the walk: no entry on it (the path, every directory above it, each symlink followed,
+ *     each directory left by "..") may be changed by the sandbox (judge_path_fixed); and a
+ *     relative name starts where it was judged: the cwd is not shared (CLONE_FS), the dirfd
+ *     is in an fd table not shared (threads, CLONE_FILES).
+ * Anything else, including a name in a file mapping or a redirect, takes the arena.
+ */
+static bool direct_arg_ok(struct call *c, int i, size_t len, int dirfd, const char *name,
+			  const struct resolved *res)
+{
+	struct tracee *t = c->t;
+
+	if (!direct_allowed(c->r) || c->is_exec || c->redirected || t->vm_shared)
+		return false;
+	if (res->unstable || res->magic || res->via_magic)
+		return false;
+	if (name[0] != '/' && (dirfd == AT_FDCWD ? t->fs_shared : t->files_shared))
+		return false;
+	if (!judge_path_fixed(c->r, res->path))
+		return false;
+	return mem_private_anon(t, c->a[i], len + 1);
+}
+
+/*
+ * RACE: the same for an empty name with AT_EMPTY_PATH (glibc's fstat is newfstatat(fd, "",
+ * AT_EMPTY_PATH)): the kernel reads the "" again and takes the fd (or the cwd), which was
+ * judged: the byte must be in memory nobody else can write, and the fd table (cwd) the
+ * task's alone.  Only for looking: a change through an fd runs on a pin (chain.c).
+ */
+static bool direct_fd_ok(struct call *c, int i, int dirfd, unsigned acc)
+{
+	struct tracee *t = c->t;
+
+	if (!direct_allowed(c->r) || c->is_exec || (acc & (POL_WRITE | POL_EXEC)) || t->vm_shared)
+		return false;
+	if (dirfd == AT_FDCWD ? t->fs_shared : t->files_shared)
+		return false;
+	return mem_private_anon(t, c->a[i], 1);
+}
+
 /* One path argument: read, resolve, redirect, judge, and plan the rewrite. */
 static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 {
@@ -361,6 +556,10 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 					call_builtin(c, POL_DENY, -e);
 				return;
 			}
+			if (direct_fd_ok(c, i, dirfd, acc))
+				c->direct_args++;
+			else
+				c->direct_no = true;
 			if (res.magic) {
 				/* an object without a name (pipe, memfd, unlinked file): its own;
 				 * executing one needs a rule for /proc/PID/fd/N */
@@ -443,6 +642,11 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 	if (c->action != POL_ALLOW)
 		return;
 
+	if (direct_arg_ok(c, i, len, dirfd, name, &res))
+		c->direct_args++;
+	else
+		c->direct_no = true;
+
 	if (c->chain_ok && !res.magic && c->npaths < 2) {
 		/* a path call other than an open: pinned in the tracee (chain.c) unless
 		 * every one of its paths is direct */
@@ -475,6 +679,21 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 		if (dirfd_i >= 0)
 			call_set_arg(c, dirfd_i, (uint64_t)AT_FDCWD);
 	}
+}
+
+/* An allowed call whose `npath` path arguments may all be read and walked by the kernel as
+ * the tracee gave them (direct_arg_ok): no rewrite, so no exit stop. */
+static bool run_direct(struct call *c, int npath)
+{
+	if (npath <= 0 || c->action != POL_ALLOW || c->chain != CHAIN_NONE || c->direct_no ||
+	    c->direct_args != npath || c->fix || c->emulate)
+		return false;
+	c->direct = true;
+	c->rewrite = false;
+	c->new_nr = -1;
+	memset(c->na_set, 0, sizeof(c->na_set));
+	c->r->direct_calls++;
+	return true;
 }
 
 /* open, openat, openat2, creat: judged, then run as openat2(RESOLVE_NO_SYMLINKS). */
@@ -559,6 +778,9 @@ static void judge_open_call(struct call *c)
 
 	if (c->path_magic)
 		return; /* a nameless object: a plain reopen of /proc/PID/fd/N (see above) */
+
+	if (how_i < 0 && run_direct(c, 1))
+		return; /* the tracee's own openat: nothing on its path can change */
 
 	/* RACE: every component of the judged name is checked by the kernel again: a
 	 * symlink swapped in after we resolved fails with ELOOP instead of being followed */
@@ -667,6 +889,7 @@ void judge_path_call(struct call *c)
 		request_syscall_only(c);
 	else if (!c->decided)
 		call_rules_only(c);
+	run_direct(c, npath);
 }
 
 /* ---- fd metadata: fchmod, fchown, fsetxattr, fremovexattr -------------------------- */

@@ -62,6 +62,9 @@ struct call {
 	bool emulate;        /* the tracer did the call itself: skip it, return emu_ret */
 	int64_t emu_ret;
 	int writable_paths;  /* path arguments with a directory writable under the policy */
+	int direct_args;     /* path arguments the kernel may read and walk as they are */
+	bool direct_no;      /* one may not */
+	bool direct;         /* run as the tracee made it: no rewrite, no exit stop */
 };
 
 void call_decide(struct call *c, const struct pol_verdict *v);

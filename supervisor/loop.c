@@ -19,6 +19,15 @@
 #include "supervisor/tracer.h"
 #include "supervisor/util.h"
 
+#ifndef CLONE_VM
+#define CLONE_VM 0x00000100
+#endif
+#ifndef CLONE_FS
+#define CLONE_FS 0x00000200
+#endif
+#ifndef CLONE_VFORK
+#define CLONE_VFORK 0x00004000
+#endif
 #ifndef CLONE_FILES
 #define CLONE_FILES 0x00000400
 #endif
@@ -229,6 +238,28 @@ void loop_task_gone(struct run *r, pid_t pid, int status)
 	tracee_del(r, t);
 }
 
+/*
+ * The clone flags of the call that made the event: register-only (the parent is stopped
+ * inside it).  clone(2) with exit signal SIGCHLD reports PTRACE_EVENT_FORK even with
+ * CLONE_VM or CLONE_FILES, so the syscall is asked, not the event.  Unknown: everything.
+ */
+static uint64_t clone_flags(struct tracee *t, int ev)
+{
+	struct regs regs;
+	long nr;
+
+	if (t->arch->get_regs(t->tid, &regs) < 0)
+		return UINT64_MAX;
+	nr = regs.nr;
+	if (nr == sc_nr(t->arch, "clone"))
+		return t->arch->get_arg(&regs, 0);
+	if (nr == sc_nr(t->arch, "fork") && ev == PTRACE_EVENT_FORK)
+		return 0;
+	if (nr == sc_nr(t->arch, "vfork") && ev == PTRACE_EVENT_VFORK)
+		return CLONE_VM | CLONE_VFORK;
+	return UINT64_MAX;
+}
+
 static void on_spawn(struct run *r, struct tracee *t, int status)
 {
 	unsigned long msg = 0;
@@ -260,14 +291,23 @@ static void on_spawn(struct run *r, struct tracee *t, int status)
 	}
 	c->known_parent = true;
 	c->files_group = c->tgid;
-	if (ev == PTRACE_EVENT_CLONE) {
-		/* threads and CLONE_FILES children share the fd table (chain.c freezes them) */
-		struct regs regs;
-		if (thread || (t->arch->get_regs(t->tid, &regs) == 0 &&
-			       (t->arch->get_arg(&regs, 0) & CLONE_FILES))) {
+	{
+		/* what parent and child share from now on: threads and CLONE_FILES children
+		 * the fd table (chain.c freezes them), CLONE_VM the memory, CLONE_FS the cwd
+		 * (judge.c lets the kernel read a task's own name only when it has them alone) */
+		uint64_t fl = clone_flags(t, ev);
+		if (thread || (fl & CLONE_FILES)) {
 			c->files_shared = t->files_shared = true;
 			c->files_group = t->files_group;
 		}
+		if (thread || (fl & CLONE_VM)) {
+			/* a vfork parent sleeps until its child execs or exits */
+			c->vm_shared = true;
+			if (!(fl & CLONE_VFORK))
+				t->vm_shared = true;
+		}
+		if (fl & CLONE_FS)
+			c->fs_shared = t->fs_shared = true;
 	}
 	if (!thread)
 		r->processes++;
@@ -329,6 +369,7 @@ static void on_exec(struct run *r, struct tracee *t)
 			t->tid = tid;
 			old->slot = -1;
 			old->arena = NULL; /* moved into t */
+			old->maps_open = false;
 			tracee_del(r, old);
 		}
 	}
@@ -344,6 +385,7 @@ static void on_exec(struct run *r, struct tracee *t)
 	t->tgid = t->tid;
 	t->is_thread = false;
 	t->files_shared = false; /* exec unshares the fd table */
+	t->vm_shared = false;    /* and gives the task an address space of its own */
 	t->files_group = t->tid;
 	t->in_exec = false;
 	t->restore = false;

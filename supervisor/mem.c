@@ -9,9 +9,13 @@
  * into tracee-writable memory.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "supervisor/tracer.h"
 
@@ -87,4 +91,79 @@ int mem_poke(pid_t tid, uint64_t addr, const void *buf, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+/*
+ * PROCMAP_QUERY (Linux 6.11): one ioctl on /proc/PID/maps answers "which mapping holds this
+ * address, and what is it".  Declared here for older headers.
+ */
+struct sw_procmap_query {
+	uint64_t size;
+	uint64_t query_flags;
+	uint64_t query_addr;
+	uint64_t vma_start;
+	uint64_t vma_end;
+	uint64_t vma_flags;
+	uint64_t vma_page_size;
+	uint64_t vma_offset;
+	uint64_t inode;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint32_t vma_name_size;
+	uint32_t build_id_size;
+	uint64_t vma_name_addr;
+	uint64_t build_id_addr;
+};
+#define SW_PROCMAP_QUERY _IOWR('f', 17, struct sw_procmap_query)
+#define SW_PMQ_WRITABLE 0x02u
+#define SW_PMQ_SHARED 0x08u
+
+/*
+ * RACE: this decides whether the kernel may read the tracee's own copy of a name.  Memory
+ * of a task that is stopped and alone in its address space changes only through a mapping
+ * something else also reaches: MAP_SHARED memory (another process), a file mapping (MAP_PRIVATE
+ * shows the page cache until the task writes the page: a pwrite() elsewhere changes it), or
+ * a special mapping the kernel updates (vvar).  Private anonymous writable memory has none
+ * of these; the other writers (ptrace, process_vm_writev, /proc/PID/mem, io_uring, AIO,
+ * userfaultfd) are refused by the filter, the built-in rules or the policy (judge.c checks
+ * the last two before it asks).
+ */
+bool mem_private_anon(struct tracee *t, uint64_t addr, size_t len)
+{
+	uint64_t end = addr + len;
+
+	if (len == 0 || addr == 0 || end < addr)
+		return false;
+	if (!t->maps_open) {
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->tid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return false; /* e.g. EMFILE: the call takes the arena instead */
+		t->maps_fd = fd;
+		t->maps_open = true;
+	}
+	while (addr < end) {
+		struct sw_procmap_query q = { .size = sizeof(q), .query_addr = addr };
+
+		if (ioctl(t->maps_fd, SW_PROCMAP_QUERY, &q) < 0 || q.vma_start > addr ||
+		    q.vma_end <= addr)
+			return false;
+		if ((q.vma_flags & (SW_PMQ_WRITABLE | SW_PMQ_SHARED)) != SW_PMQ_WRITABLE)
+			return false;
+		if (q.inode || q.dev_major || q.dev_minor)
+			return false;
+		addr = q.vma_end;
+	}
+	return true;
+}
+
+void mem_forget(struct tracee *t)
+{
+	if (t->maps_open)
+		close(t->maps_fd);
+	t->maps_open = false;
+	t->maps_fd = -1;
 }

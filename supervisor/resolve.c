@@ -68,6 +68,12 @@ static bool own_process(struct tracee *t, pid_t pid)
 	return pid == t->tgid || pid == t->tid || (t->run && tracee_is_member(t->run, pid));
 }
 
+/* Can the sandbox not change what this canonical path names?  (No run: unit tests.) */
+static bool fixed(struct tracee *t, const char *p)
+{
+	return t->run && judge_path_fixed(t->run, p);
+}
+
 /* Append component c (len n) to the canonical path buf (length *len). */
 static int push(char *buf, size_t *len, const char *c, size_t n)
 {
@@ -136,6 +142,8 @@ static int walk(struct tracee *t, const char *name, bool follow, struct resolved
 		if (n == 1 && work[start] == '.')
 			continue;
 		if (n == 2 && work[start] == '.' && work[start + 1] == '.') {
+			if (!out->unstable && !fixed(t, out->path))
+				out->unstable = true; /* a swap here would change where ".." goes */
 			pop(out->path, &len);
 			continue;
 		}
@@ -152,6 +160,9 @@ static int walk(struct tracee *t, const char *name, bool follow, struct resolved
 					       (int)t->tid);
 			continue;
 		}
+		/* an entry that the sandbox cannot change stays what lstat() found: no symlink */
+		if (t->run && judge_entry_known(t->run, out->path, len))
+			continue;
 		if (lstat(out->path, &st) < 0) {
 			if (errno == ENOENT || errno == ENOTDIR) {
 				/* the kernel will fail the same way; the rest stays lexical */
@@ -159,16 +170,23 @@ static int walk(struct tracee *t, const char *name, bool follow, struct resolved
 					out->missing = true;
 				continue;
 			}
-			if (errno == EACCES)
+			if (errno == EACCES) {
+				out->unstable = true; /* not seen: the kernel decides alone */
 				continue;
+			}
 			return -errno;
 		}
-		if (!S_ISLNK(st.st_mode))
+		if (!S_ISLNK(st.st_mode)) {
+			if (t->run)
+				judge_entry_seen(t->run, out->path, len);
 			continue;
+		}
 		if (last && !follow)
 			return 0;
 		if (++links > MAX_SYMLINKS)
 			return -ELOOP;
+		if (!out->unstable && !fixed(t, out->path))
+			out->unstable = true; /* the link itself could be replaced */
 		was_magic_link = is_magic_link(out->path);
 		if (was_magic_link && !own_process(t, (pid_t)atoi(out->path + 6))) {
 			/* another process's fd, cwd, root or exe: never a way in */
@@ -180,6 +198,7 @@ static int walk(struct tracee *t, const char *name, bool follow, struct resolved
 			if (e < 0)
 				return e;
 			out->via_magic = true;
+			out->unstable = true;
 			if (!is_path) {
 				/* a pipe, socket, anon inode or deleted file: keep the link itself */
 				out->magic = true;

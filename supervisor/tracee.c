@@ -55,6 +55,7 @@ struct tracee *tracee_add(struct run *r, pid_t tid, pid_t tgid)
 	t->arch = arch_native();
 	t->run = r;
 	t->files_group = tgid;
+	t->maps_fd = -1;
 	h = hash_tid(tid, r->hsize);
 	t->hnext = r->htab[h];
 	r->htab[h] = t;
@@ -116,6 +117,7 @@ void tracee_free_all(struct run *r)
 	}
 	free(r->htab);
 	r->htab = NULL;
+	judge_forget(r);
 	r->hsize = r->ntracees = 0;
 	free(r->stash);
 	r->stash = NULL;

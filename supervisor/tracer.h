@@ -66,6 +66,10 @@ struct tracee {
 	bool is_thread;           /* created with CLONE_THREAD */
 	bool files_shared;        /* its fd table has another task (thread, CLONE_FILES) */
 	pid_t files_group;        /* tasks sharing one fd table have the same value */
+	bool vm_shared;           /* its address space has another task (thread, CLONE_VM) */
+	bool fs_shared;           /* its cwd and root are shared (CLONE_FS; exec keeps that) */
+	bool maps_open;           /* maps_fd: /proc/TID/maps of its address space (mem.c) */
+	int maps_fd;
 	struct run *run;          /* the run it belongs to */
 	bool exited;              /* PTRACE_EVENT_EXIT seen */
 	struct sc_stat *stat;     /* --stats entry of the call followed to its exit */
@@ -129,6 +133,14 @@ struct run {
 	int nrw;
 	unsigned long seccomp_stops_total;
 	struct sc_stat *stats;   /* per table row (+1 for calls without a row); NULL: off */
+	/* built ahead (`sysward serve`: once per policy), not owned; NULL: launch builds them */
+	const void *filter;      /* the seccomp program (filter_build's output) */
+	size_t filter_len;
+	int direct;              /* judge.c: 1 the kernel may read a judged name in place, -1
+				  * never (the policy lets something else write memory), 0 not
+				  * yet asked */
+	struct fixed_dir *fixed; /* judge.c: directories known (not) changeable, by hash */
+	unsigned long direct_calls; /* path calls run in place, with one stop */
 };
 
 struct sc_stat {
@@ -151,6 +163,11 @@ void tracee_free_all(struct run *r);
 int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
 int mem_read_str(pid_t tid, uint64_t addr, char *buf, size_t size, size_t *len);
 int mem_poke(pid_t tid, uint64_t addr, const void *buf, size_t len);
+/* Is [addr, addr+len) private, anonymous, writable memory of the task's address space (no
+ * file behind it, no other address space mapping it)?  false when unsure. */
+bool mem_private_anon(struct tracee *t, uint64_t addr, size_t len);
+/* The task's address space is gone (exec, exit): drop what mem.c keeps for it. */
+void mem_forget(struct tracee *t);
 
 /* arena.c */
 bool arena_probe_mseal(void);
@@ -183,6 +200,8 @@ struct resolved {
 	bool missing;        /* a component before the last does not exist */
 	bool trailing_slash; /* the name ended in '/' */
 	bool via_magic;      /* a /proc magic link was followed (its target can change) */
+	bool unstable;       /* the walk went through a symlink or a `..` that the sandbox may
+			      * change (judge_path_fixed), or a magic link */
 };
 int resolve_path(struct tracee *t, int dirfd, const char *name, bool follow, struct resolved *out);
 int resolve_fd(struct tracee *t, int fd, struct resolved *out);
@@ -190,6 +209,15 @@ int resolve_fd(struct tracee *t, int fd, struct resolved *out);
 /* judge.c */
 void judge_seccomp_stop(struct run *r, struct tracee *t);
 void judge_syscall_exit(struct run *r, struct tracee *t);
+/* Can nothing in the sandbox change what `canon` (absolute, canonical) names: is writing
+ * refused on it and on every directory above it, and is it outside /proc? */
+bool judge_path_fixed(struct run *r, const char *canon);
+/* resolve.c's lstat cache: is path[0..n) an entry that lstat() found not to be a symlink and
+ * that nothing in the sandbox can change (judge_path_fixed)?  _seen: lstat() just said so. */
+bool judge_entry_known(struct run *r, const char *path, size_t n);
+void judge_entry_seen(struct run *r, char *path, size_t n);
+/* Free what judge.c keeps for a run. */
+void judge_forget(struct run *r);
 /* The policy decided to kill: end the run with verdict policy-kill. */
 void run_kill_tree(struct run *r, enum verdict v, const char *msg);
 

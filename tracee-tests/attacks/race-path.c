@@ -1,12 +1,16 @@
 /*
  * race-path: change a path argument in memory while the tracer looks at it (THREATS D).
  *
- * usage: race-path thread|process|file VICTIM [SUB-ATTACK...]
- *   thread   a second thread of this process flips the path buffer
- *   process  a forked process flips it through a MAP_SHARED anonymous page
- *   file     a forked process flips it with pwrite() into a file that this process has
- *            mapped MAP_PRIVATE and read-only: no thread, no shared mapping, and still the
- *            memory changes (a private mapping shows the page cache until it is written)
+ * usage: race-path MODE VICTIM [SUB-ATTACK...]
+ *   thread      a second thread of this process flips the path buffer (a MAP_SHARED page)
+ *   process     a forked process flips it through a MAP_SHARED anonymous page
+ *   file        a forked process flips it with pwrite() into a file that this process has
+ *               mapped MAP_PRIVATE and read-only: no thread, no shared mapping, and still the
+ *               memory changes (a private mapping shows the page cache until it is written)
+ *   thread-ro   a second thread flips a MAP_PRIVATE anonymous buffer
+ *   clonevm     a process made with clone(CLONE_VM|SIGCHLD) (no CLONE_THREAD, a stack of
+ *               its own) flips a MAP_PRIVATE anonymous buffer
+ *   process-ro  like process
  *
  * The flipper writes, as fast as it can and with no system call, either one of two names
  * into the buffer the main thread passes to the kernel: an allowed one ("allowed.txt" in the
@@ -15,7 +19,20 @@
  * copy the tracee cannot change (the arena).  The "-empty" attacks flip only the first byte
  * ("" vs "/etc/shadow"): an empty name is where a tracer may think there is nothing to judge.
  *
- * Each sub-attack runs ATK_ITER times or ATK_SECONDS, whichever ends first, and stops at
+ * file, thread-ro, clonevm and process-ro use an allowed name outside every writable
+ * directory ("/etc/hostname").  For such a read a tracer may stop rewriting and let the
+ * kernel read the tracee's own name (the single-stop path), which is safe only while no
+ * other task can change that memory.  Each of these modes defeats one condition of it:
+ * thread-ro and clonevm keep the name in private anonymous memory, so only "no other task
+ * shares the address space" (a thread, a CLONE_VM process) stops them; process-ro and file
+ * share no address space, so only "the name lies in private anonymous memory" stops them.
+ * thread-ro, clonevm and process-ro run the reads (open, openat, openat2, stat, newfstatat,
+ * statx, and on x86_64 open(2) and stat(2) themselves: open-syscall, stat-syscall) and the
+ * /dev/null attacks, ATK_SECONDS_RO each (a single-stop tracer lets the kernel read the name
+ * a whole ptrace stop after its own reading: a good share of all tries would win); the
+ * other modes run everything, ATK_SECONDS each.
+ *
+ * Each sub-attack runs ATK_ITER times or for its budget, whichever ends first, and stops at
  * the first escape.  Verdicts by side effect: a read that returns a shadow line, an fd or a
  * stat result whose inode is /etc/shadow's (from a listing of /etc), a hard link to it in
  * the working directory, a canary in /etc, a VICTIM/t file whose state changed.
@@ -23,6 +40,7 @@
 #include <linux/openat2.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -30,14 +48,37 @@
 
 #define ATK_ITER 100000
 #define ATK_SECONDS 0.2
+#define ATK_SECONDS_RO 0.1
 
 #define SECRET "/etc/shadow"
 #define ALLOWED "allowed.txt" /* same length as SECRET: every mix of the two is a name too */
 #define CANARY ATK_CANARY_PREFIX "race-rename"
 #define LOCAL_T "rename-target-in-the-workdir-x" /* rename's allowed target */
+#define OUTSIDE "/etc/hostname" /* an allowed name outside every writable directory */
+#define CLONE_STACK (64 * 1024)
+
+enum flipper { FLIP_THREAD, FLIP_CLONEVM, FLIP_PROCESS, FLIP_FILE };
+
+static const struct mode {
+	const char *name;
+	enum flipper flipper;
+	bool shared;  /* the buffer is a MAP_SHARED page (else MAP_PRIVATE) */
+	bool outside; /* the allowed name is OUTSIDE, not ALLOWED in the working directory */
+	bool all;     /* every sub-attack, not only the reads and /dev/null */
+	double seconds; /* each sub-attack's budget */
+} modes[] = {
+	{ "thread", FLIP_THREAD, true, false, true, ATK_SECONDS },
+	{ "process", FLIP_PROCESS, true, false, true, ATK_SECONDS },
+	{ "file", FLIP_FILE, false, true, true, ATK_SECONDS },
+	{ "thread-ro", FLIP_THREAD, false, true, false, ATK_SECONDS_RO },
+	{ "clonevm", FLIP_CLONEVM, false, true, false, ATK_SECONDS_RO },
+	{ "process-ro", FLIP_PROCESS, true, true, false, ATK_SECONDS_RO },
+};
+static const struct mode *M;
 
 struct shared {
 	volatile int stop;
+	volatile int running; /* the flipper has started */
 	volatile int mode; /* 0 idle, 1 flip whole names, 2 flip the first byte */
 	char a[64], b[64];
 	char buf[256] __attribute__((aligned(64)));
@@ -56,6 +97,7 @@ static struct atk_fstate victim_before;
 static void flip_forever(void)
 {
 	size_t la, lb;
+	sh->running = 1;
 	while (!sh->stop) {
 		switch (sh->mode) {
 		case 1:
@@ -83,6 +125,24 @@ static void *flip_thread(void *arg)
 	(void)arg;
 	flip_forever();
 	return NULL;
+}
+
+/* A flipper process must not outlive us (a failed run ends without stopping it). */
+static void flipper_orphan_guard(pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		syscall(SYS_exit, 0);
+}
+
+/* clonevm: a task of its own in our address space.  It runs on our TLS, so it calls
+ * nothing of libc that keeps state (errno aside), and returns: glibc's clone() then ends
+ * it with exit(2), never exit_group(2), which would take us with it. */
+static int flip_clone(void *arg)
+{
+	flipper_orphan_guard((pid_t)(long)arg);
+	flip_forever();
+	return 0;
 }
 
 /* file mode: a child writes the two names into the file, over and over */
@@ -169,7 +229,7 @@ static void run_attack(const char *name, int mode, const char *a, const char *b,
 	set_flip(mode, a, b);
 	for (i = 0; i < ATK_ITER && !esc; i++) {
 		esc = fn(name, &nok);
-		if ((i & 63) == 0 && atk_now() - t0 > ATK_SECONDS)
+		if ((i & 63) == 0 && atk_now() - t0 > M->seconds)
 			break;
 	}
 	if (file_mode)
@@ -210,6 +270,31 @@ static bool try_openat2(const char *name, long *nok)
 	++*nok;
 	return judge_fd(name, fd);
 }
+
+#ifdef __x86_64__
+/* open(2) and stat(2) themselves: libc's open() and stat() are openat and newfstatat */
+static bool try_open_syscall(const char *name, long *nok)
+{
+	int fd = (int)syscall(SYS_open, P, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	++*nok;
+	return judge_fd(name, fd);
+}
+
+static bool try_stat_syscall(const char *name, long *nok)
+{
+	struct stat st; /* the kernel's struct stat on x86_64 */
+	if (syscall(SYS_stat, P, &st) < 0)
+		return false;
+	++*nok;
+	if (is_shadow(st.st_dev, st.st_ino)) {
+		atk_escaped(name, "stat(2) of /etc/shadow succeeded");
+		return true;
+	}
+	return false;
+}
+#endif
 
 static bool try_stat(const char *name, long *nok)
 {
@@ -350,15 +435,17 @@ static void victim_attack(const char *name, const char *file, const char *allowe
 int main(int argc, char **argv)
 {
 	pthread_t th;
-	pid_t child = -1;
-	bool process;
+	pid_t child = -1, parent;
+	char *stack;
 
 	tt_init(argc, argv);
-	if (argc < 2 || (strcmp(argv[1], "thread") && strcmp(argv[1], "process") &&
-			 strcmp(argv[1], "file")))
-		tt_fail("usage: race-path thread|process|file VICTIM [SUB-ATTACK...]");
-	process = strcmp(argv[1], "process") == 0;
-	file_mode = strcmp(argv[1], "file") == 0;
+	for (size_t k = 0; argc >= 2 && k < sizeof(modes) / sizeof(modes[0]); k++)
+		if (strcmp(argv[1], modes[k].name) == 0)
+			M = &modes[k];
+	if (!M)
+		tt_fail("usage: race-path thread|thread-ro|clonevm|process|process-ro|file VICTIM "
+			"[SUB-ATTACK...]");
+	file_mode = M->flipper == FLIP_FILE;
 	V = atk_victim_dir(argc - 1, argv + 1);
 	atk_select(argc, argv, 3);
 	atk_controls();
@@ -369,31 +456,58 @@ int main(int argc, char **argv)
 		tt_skip("no /etc/shadow on this machine");
 	tt_watchdog(50, "race-path attacks");
 
-	/* file mode shares no memory at all: the tracer may take this task to be alone */
+	/* outside every writable directory: a tracer may hand the tracee's own pointer to
+	 * the kernel for it */
+	if (M->outside)
+		allowed = OUTSIDE;
+	/* thread-ro and clonevm share no page with anyone: the name lies in private anonymous
+	 * memory, and only the flipper's kind tells the tracer that this task is not alone
+	 * (file mode shares no memory at all, and reads the name from a file mapping) */
 	sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		  (file_mode ? MAP_PRIVATE : MAP_SHARED) | MAP_ANONYMOUS, -1, 0);
+		  (M->shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		tt_fail("mmap: %s", strerror(errno));
 	P = sh->buf;
-	if (file_mode) {
-		/* "/etc/hostname" is outside every writable directory: a tracer may hand the
-		 * tracee's own pointer to the kernel for it */
-		allowed = "/etc/hostname";
+	switch (M->flipper) {
+	case FLIP_FILE:
 		file_fd = open("flip.bin", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (file_fd < 0 || ftruncate(file_fd, 4096) < 0)
 			tt_fail("setup: flip.bin: %s", strerror(errno));
 		P = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, file_fd, 0);
 		if (P == MAP_FAILED)
 			tt_fail("mmap flip.bin: %s", strerror(errno));
-	} else if (process) {
+		break;
+	case FLIP_PROCESS:
+		parent = getpid();
 		child = tt_fork();
 		if (child == 0) {
+			flipper_orphan_guard(parent);
 			flip_forever();
 			_exit(0);
 		}
-	} else if (pthread_create(&th, NULL, flip_thread, NULL) != 0) {
-		tt_fail("pthread_create failed");
+		break;
+	case FLIP_CLONEVM:
+		stack = mmap(NULL, CLONE_STACK, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED)
+			tt_fail("mmap stack: %s", strerror(errno));
+		parent = getpid();
+		child = clone(flip_clone, stack + CLONE_STACK, CLONE_VM | SIGCHLD,
+			      (void *)(long)parent);
+		if (child < 0)
+			tt_fail("clone(CLONE_VM|SIGCHLD): %s", strerror(errno));
+		break;
+	case FLIP_THREAD:
+		if (pthread_create(&th, NULL, flip_thread, NULL) != 0)
+			tt_fail("pthread_create failed");
+		break;
 	}
+
+	/* no budget spent before the flipper runs (a watchdog, not a timeout, guards this) */
+	tt_watch("the flipper to start");
+	while (!file_mode && !sh->running)
+		sched_yield();
+	tt_watch("race-path attacks");
 
 	/* whole names, allowed vs refused: the arena must hold */
 	run_attack("open", 1, allowed, SECRET, try_open);
@@ -402,16 +516,24 @@ int main(int argc, char **argv)
 	run_attack("stat", 1, allowed, SECRET, try_stat);
 	run_attack("newfstatat", 1, allowed, SECRET, try_newfstatat);
 	run_attack("statx", 1, allowed, SECRET, try_statx);
-	run_attack("link", 1, allowed, SECRET, try_link);
-	run_attack("rename", 1, LOCAL_T, CANARY, try_rename);
-	/* the first byte only: "" vs "/etc/shadow" */
-	run_attack("open-empty", 2, "", SECRET, try_open);
-	run_attack("stat-empty", 2, "", SECRET, try_stat);
-	run_attack("statx-empty-path", 2, "", SECRET, try_statx_empty);
-	run_attack("link-empty", 2, "", SECRET, try_link);
-	victim_attack("chmod-empty", "f20", "", try_chmod);
-	victim_attack("truncate-empty", "f21", "", try_truncate);
-	victim_attack("utimensat-empty", "f22", "", try_utimensat);
+#ifdef __x86_64__
+	if (!M->all) {
+		run_attack("open-syscall", 1, allowed, SECRET, try_open_syscall);
+		run_attack("stat-syscall", 1, allowed, SECRET, try_stat_syscall);
+	}
+#endif
+	if (M->all) {
+		run_attack("link", 1, allowed, SECRET, try_link);
+		run_attack("rename", 1, LOCAL_T, CANARY, try_rename);
+		/* the first byte only: "" vs "/etc/shadow" */
+		run_attack("open-empty", 2, "", SECRET, try_open);
+		run_attack("stat-empty", 2, "", SECRET, try_stat);
+		run_attack("statx-empty-path", 2, "", SECRET, try_statx_empty);
+		run_attack("link-empty", 2, "", SECRET, try_link);
+		victim_attack("chmod-empty", "f20", "", try_chmod);
+		victim_attack("truncate-empty", "f21", "", try_truncate);
+		victim_attack("utimensat-empty", "f22", "", try_utimensat);
+	}
 	/* /dev/null may be written and lies in no writable directory: a tracer may let the
 	 * kernel read the name from our memory for it (chmod keeps its mode; truncate of a
 	 * device does nothing) */
@@ -427,11 +549,20 @@ int main(int argc, char **argv)
 	victim_attack("truncate-devnull", "f24", "/dev/null", try_truncate);
 
 	sh->stop = 1;
-	if (file_mode)
+	switch (M->flipper) {
+	case FLIP_FILE:
 		file_writer(0, "", "");
-	else if (process)
+		break;
+	case FLIP_PROCESS:
 		tt_wait_exit(child, 0, 0, "flipper process");
-	else if (!file_mode)
+		break;
+	case FLIP_CLONEVM:
+		/* it sees the stop flag (our memory is its memory) and exits */
+		tt_wait_exit(child, 0, 0, "clone(CLONE_VM) flipper");
+		break;
+	case FLIP_THREAD:
 		pthread_join(th, NULL);
+		break;
+	}
 	atk_finish();
 }
