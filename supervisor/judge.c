@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -288,6 +289,49 @@ struct fixed_dir {
 	bool dir_seen; /* and lstat() found no symlink there (resolve.c need not ask again) */
 };
 
+#define FIXED_FILE_SLOTS 256
+
+struct fixed_file {
+	uint64_t ino;    /* 0: empty slot */
+	uint32_t major, minor;
+	bool fixed;
+};
+
+/*
+ * RACE: a name in a private file mapping (a string literal in libc's .rodata) is as fixed as
+ * the file: the file must be a regular file whose only name is one the policy refuses to
+ * write, under directories it refuses to write.  Then the sandbox cannot open it for
+ * writing, link it elsewhere (link needs write on both names), rename, truncate or replace
+ * it.  The name comes from the mapping and is checked against the inode with stat().
+ */
+bool judge_file_fixed(struct run *r, struct tracee *t, uint64_t addr, uint32_t dmaj,
+		      uint32_t dmin, uint64_t ino)
+{
+	struct fixed_file *e;
+	char name[PATH_MAX];
+	struct stat st;
+	size_t n;
+	bool fixed = false;
+
+	if (!ino)
+		return false;
+	if (!r->fixed_files)
+		r->fixed_files = xcalloc(FIXED_FILE_SLOTS, sizeof(*r->fixed_files));
+	e = &r->fixed_files[(ino * 31 + dmaj * 7 + dmin) % FIXED_FILE_SLOTS];
+	if (e->ino == ino && e->major == dmaj && e->minor == dmin)
+		return e->fixed;
+	if (mem_vma_name(t, addr, name, sizeof(name)) == 0 && name[0] == '/' &&
+	    (n = strlen(name)) > 0 && !(n > 10 && strcmp(name + n - 10, " (deleted)") == 0) &&
+	    stat(name, &st) == 0 && S_ISREG(st.st_mode) && st.st_ino == ino &&
+	    major(st.st_dev) == dmaj && minor(st.st_dev) == dmin && st.st_nlink == 1)
+		fixed = judge_path_fixed(r, name);
+	e->ino = ino;
+	e->major = dmaj;
+	e->minor = dmin;
+	e->fixed = fixed;
+	return fixed;
+}
+
 void judge_forget(struct run *r)
 {
 	if (r->fixed)
@@ -295,6 +339,8 @@ void judge_forget(struct run *r)
 			free(r->fixed[i].path);
 	free(r->fixed);
 	r->fixed = NULL;
+	free(r->fixed_files);
+	r->fixed_files = NULL;
 }
 
 /* May the sandbox create, remove or replace the entry `path`?  Path rules do not depend on

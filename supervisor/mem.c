@@ -124,9 +124,10 @@ struct sw_procmap_query {
  * something else also reaches: MAP_SHARED memory (another process), a file mapping (MAP_PRIVATE
  * shows the page cache until the task writes the page: a pwrite() elsewhere changes it), or
  * a special mapping the kernel updates (vvar).  Private anonymous writable memory has none
- * of these; the other writers (ptrace, process_vm_writev, /proc/PID/mem, io_uring, AIO,
- * userfaultfd) are refused by the filter, the built-in rules or the policy (judge.c checks
- * the last two before it asks).
+ * of these, nor has a private mapping of a file that nothing in the sandbox can write
+ * (judge_file_fixed: a string literal in a system library).  The other writers (ptrace,
+ * process_vm_writev, /proc/PID/mem, io_uring, AIO, userfaultfd) are refused by the filter,
+ * the built-in rules or the policy (judge.c checks the last ones before it asks).
  */
 bool mem_private_anon(struct tracee *t, uint64_t addr, size_t len)
 {
@@ -151,13 +152,36 @@ bool mem_private_anon(struct tracee *t, uint64_t addr, size_t len)
 		if (ioctl(t->maps_fd, SW_PROCMAP_QUERY, &q) < 0 || q.vma_start > addr ||
 		    q.vma_end <= addr)
 			return false;
-		if ((q.vma_flags & (SW_PMQ_WRITABLE | SW_PMQ_SHARED)) != SW_PMQ_WRITABLE)
+		if (q.vma_flags & SW_PMQ_SHARED)
 			return false;
-		if (q.inode || q.dev_major || q.dev_minor)
-			return false;
+		if (q.inode || q.dev_major || q.dev_minor) {
+			/* a private file mapping: the file must be one nobody in the sandbox
+			 * can write (judge.c) */
+			if (!t->run || !judge_file_fixed(t->run, t, addr, q.dev_major, q.dev_minor,
+							 q.inode))
+				return false;
+		} else if (!(q.vma_flags & SW_PMQ_WRITABLE)) {
+			return false; /* vdso, vvar: the kernel's own pages */
+		}
 		addr = q.vma_end;
 	}
 	return true;
+}
+
+int mem_vma_name(struct tracee *t, uint64_t addr, char *buf, size_t size)
+{
+	struct sw_procmap_query q = { .size = sizeof(q), .query_addr = addr,
+				      .vma_name_size = (uint32_t)size,
+				      .vma_name_addr = (uint64_t)(uintptr_t)buf };
+
+	if (!t->maps_open || size < 2)
+		return -EINVAL;
+	if (ioctl(t->maps_fd, SW_PROCMAP_QUERY, &q) < 0)
+		return -errno;
+	if (q.vma_name_size == 0)
+		return -ENOENT;
+	buf[size - 1] = '\0';
+	return 0;
 }
 
 void mem_forget(struct tracee *t)

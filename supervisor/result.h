@@ -26,6 +26,7 @@ struct result {
 	bool caps_dropped;
 	char policy_sha256[65];
 	const struct sc_stat *stats; /* --stats: systab_nrows + 1 entries, or NULL */
+	unsigned long direct_calls;  /* --stats: path calls that took one stop (no rewrite) */
 };
 
 /* --stats: the table `strace -c` users expect, sorted by time in the tracer. */

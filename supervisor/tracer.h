@@ -140,6 +140,7 @@ struct run {
 				  * never (the policy lets something else write memory), 0 not
 				  * yet asked */
 	struct fixed_dir *fixed; /* judge.c: directories known (not) changeable, by hash */
+	struct fixed_file *fixed_files; /* judge.c: mapped files known (not) writable, by inode */
 	unsigned long direct_calls; /* path calls run in place, with one stop */
 };
 
@@ -166,6 +167,8 @@ int mem_poke(pid_t tid, uint64_t addr, const void *buf, size_t len);
 /* Is [addr, addr+len) private, anonymous, writable memory of the task's address space (no
  * file behind it, no other address space mapping it)?  false when unsure. */
 bool mem_private_anon(struct tracee *t, uint64_t addr, size_t len);
+/* The file name of the mapping at addr (PROCMAP_QUERY, after mem_private_anon opened it). */
+int mem_vma_name(struct tracee *t, uint64_t addr, char *buf, size_t size);
 /* The task's address space is gone (exec, exit): drop what mem.c keeps for it. */
 void mem_forget(struct tracee *t);
 
@@ -216,6 +219,10 @@ bool judge_path_fixed(struct run *r, const char *canon);
  * that nothing in the sandbox can change (judge_path_fixed)?  _seen: lstat() just said so. */
 bool judge_entry_known(struct run *r, const char *path, size_t n);
 void judge_entry_seen(struct run *r, char *path, size_t n);
+/* May the kernel read a name from a private mapping of this file: a regular file with one
+ * name, judge_path_fixed, so that nothing in the sandbox can write it?  Cached per inode. */
+bool judge_file_fixed(struct run *r, struct tracee *t, uint64_t addr, uint32_t dmaj,
+		      uint32_t dmin, uint64_t ino);
 /* Free what judge.c keeps for a run. */
 void judge_forget(struct run *r);
 /* The policy decided to kill: end the run with verdict policy-kill. */
