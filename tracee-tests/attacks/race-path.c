@@ -11,6 +11,11 @@
  *   clonevm     a process made with clone(CLONE_VM|SIGCHLD) (no CLONE_THREAD, a stack of
  *               its own) flips a MAP_PRIVATE anonymous buffer
  *   process-ro  like process
+ *   file-linked like file, with the name in a private mapping of a file OUTSIDE every
+ *               writable directory, written through a second hard link to it that the
+ *               driver (attack_run.py, as root) made in the working directory beforehand:
+ *               a file nobody may write by its own name is not fixed if it has another
+ *               name (the tracer must check the link count)
  *
  * The flipper writes, as fast as it can and with no system call, either one of two names
  * into the buffer the main thread passes to the kernel: an allowed one ("allowed.txt" in the
@@ -72,7 +77,7 @@ static const struct mode {
 	{ "file", FLIP_FILE, false, true, true, ATK_SECONDS },
 	{ "thread-ro", FLIP_THREAD, false, true, false, ATK_SECONDS_RO },
 	{ "clonevm", FLIP_CLONEVM, false, true, false, ATK_SECONDS_RO },
-	{ "process-ro", FLIP_PROCESS, true, true, false, ATK_SECONDS_RO },
+	{ "process-ro", FLIP_PROCESS, true, true, false, ATK_SECONDS_RO },	{ "file-linked", FLIP_FILE, false, true, false, ATK_SECONDS_RO },
 };
 static const struct mode *M;
 
@@ -443,8 +448,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], modes[k].name) == 0)
 			M = &modes[k];
 	if (!M)
-		tt_fail("usage: race-path thread|thread-ro|clonevm|process|process-ro|file VICTIM "
-			"[SUB-ATTACK...]");
+		tt_fail("usage: race-path thread|thread-ro|clonevm|process|process-ro|file|"
+			"file-linked VICTIM [SUB-ATTACK...]");
 	file_mode = M->flipper == FLIP_FILE;
 	V = atk_victim_dir(argc - 1, argv + 1);
 	atk_select(argc, argv, 3);
@@ -470,6 +475,24 @@ int main(int argc, char **argv)
 	P = sh->buf;
 	switch (M->flipper) {
 	case FLIP_FILE:
+		if (strcmp(M->name, "file-linked") == 0) {
+			/* mapped through its name outside every writable directory, written
+			 * through its second name in the working directory (attack_run.py) */
+			const char *lf = getenv("ATK_LINKED");
+			int map_fd;
+			if (!lf)
+				tt_fail("setup: no $ATK_LINKED (run this row through attack_run.py)");
+			file_fd = open("flip-link.bin", O_RDWR | O_CLOEXEC);
+			map_fd = open(lf, O_RDONLY | O_CLOEXEC);
+			if (file_fd < 0 || map_fd < 0)
+				tt_fail("setup: %s: %s", file_fd < 0 ? "flip-link.bin" : lf,
+					strerror(errno));
+			P = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, map_fd, 0);
+			close(map_fd);
+			if (P == MAP_FAILED)
+				tt_fail("mmap %s: %s", lf, strerror(errno));
+			break;
+		}
 		file_fd = open("flip.bin", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (file_fd < 0 || ftruncate(file_fd, 4096) < 0)
 			tt_fail("setup: flip.bin: %s", strerror(errno));

@@ -26,7 +26,10 @@ The row passes when all of these hold:
   * nothing in DIR carries the secret's random marker, is a hard link to /etc/shadow or to
     a VICTIM secret, or is a device node (each found is reported; links and nodes removed,
     so that a kept DIR holds no way to the secret).
-VICTIM is always removed afterwards.
+VICTIM is always removed afterwards.  A row whose ARGS contain `file-linked` also gets
+/usr/local/share/sysward-attack-linked.XXXXXX/flip.bin (4096 zero bytes, 0644: readable, not
+writable under the policy) with a second hard link DIR/flip-link.bin, made before the run;
+the program finds the first name in $ATK_LINKED.  That directory is removed afterwards too.
 
 ATTACK_MODE=bare (program run directly, no sysward) or ATTACK_MODE=audit (sysward with
 `--profile audit` instead of OPTIONS) invert the verdict: they prove that the row detects the
@@ -225,6 +228,7 @@ def main():
     prog = os.environ["TT_PROGRAM"]
     timeout = int(os.environ.get("TT_TIMEOUT", "60"))
     v, marker = make_victim()
+    linked_dir = None
     verdicts = []
     try:
         def subst(s):
@@ -249,12 +253,25 @@ def main():
         for p in ("/etc/shadow", os.path.join(v, "secret"), os.path.join(v, "secret-world")):
             st = os.stat(p)
             secret_ids[(st.st_dev, st.st_ino)] = p
+        env = dict(os.environ)
+        if "file-linked" in args:
+            # a file outside every writable directory with a second name in the working
+            # directory (which the program may write): only a driver running as root
+            # before the run can make that link; the program gets the first name
+            linked_dir = tempfile.mkdtemp(prefix="sysward-attack-linked.", dir=VICTIM_PARENT)
+            os.chmod(linked_dir, 0o755)
+            lf = os.path.join(linked_dir, "flip.bin")
+            with open(lf, "wb") as f:
+                f.write(b"\0" * 4096)
+            os.chmod(lf, 0o644)
+            os.link(lf, os.path.join(d, "flip-link.bin"))
+            env["ATK_LINKED"] = lf
         before = snapshot(v)
         with open(os.path.join(d, "stdout"), "wb") as out, \
                 open(os.path.join(d, "stderr"), "wb") as err:
             try:
                 status = subprocess.run(cmd, cwd=d, stdin=subprocess.DEVNULL, stdout=out,
-                                        stderr=err, timeout=timeout).returncode
+                                        stderr=err, timeout=timeout, env=env).returncode
             except subprocess.TimeoutExpired:
                 status = None
         if status is not None and status < 0:
@@ -267,6 +284,8 @@ def main():
         sweep_workdir(d, marker, secret_ids, verdicts)
     finally:
         remove_tree(v)
+        if linked_dir:
+            remove_tree(linked_dir)
 
     try:
         with open(os.path.join(d, "stderr"), errors="replace") as f:
