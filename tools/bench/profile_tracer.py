@@ -140,7 +140,7 @@ def categorise(stack):
 
 def perf_profile(b, label, argv):
     data = os.path.join(b.work, "perf.data")
-    r = sh(["perf", "record", "-q", "-F", "4000", "--call-graph", "dwarf,16384", "-o", data,
+    r = sh(["perf", "record", "-q", "--no-buildid-cache", "-F", "4000", "--call-graph", "dwarf,16384", "-o", data,
             "--", "taskset", "-c", "0", b.sysward, "run", "--"] + argv, b.work, b.env)
     if r.returncode:
         print(f"  perf record failed: {r.stderr.strip()[-200:]}")
