@@ -33,7 +33,6 @@
 #include "arch/systab.h"
 #include "supervisor/tracer.h"
 #include "supervisor/util.h"
-#include "supervisor/phase_tmp.h" /* PHASE-TMP */
 
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
@@ -175,7 +174,6 @@ int arena_map_into(struct run *r, struct tracee *t)
 	struct arena *a = NULL;
 	int e, pidfd, fd = -1;
 
-	phase("arena:start"); /* PHASE-TMP */
 	if ((e = arch->get_regs(t->tid, &saved)) < 0)
 		return e;
 	ip = arch->get_ip(&saved);
@@ -192,12 +190,10 @@ int arena_map_into(struct run *r, struct tracee *t)
 	if ((e = mem_poke(t->tid, ip, arch->syscall_insn, arch->syscall_insn_len)) < 0)
 		return e;
 
-	phase("arena:poked"); /* PHASE-TMP */
 	e = inject(r, t, ip, nr_of(arch, "memfd_create"), scratch, MFD_CLOEXEC | MFD_ALLOW_SEALING,
 		   0, 0, 0, 0, &tfd);
 	if (e == 0 && tfd < 0)
 		e = (int)tfd;
-	phase("arena:memfd-injected"); /* PHASE-TMP */
 	if (e == 0) {
 		/* the tracer's own handle on the task's memfd: map, then seal for good */
 		pidfd = (int)syscall(SYS_pidfd_open, t->tid, 0);
@@ -216,24 +212,20 @@ int arena_map_into(struct run *r, struct tracee *t)
 		if (fd >= 0)
 			close(fd);
 	}
-	phase("arena:tracer-mapped"); /* PHASE-TMP */
 	if (e == 0) {
 		e = inject(r, t, ip, nr_of(arch, "mmap"), 0, ARENA_SIZE, PROT_READ, MAP_SHARED,
 			   (uint64_t)tfd, 0, &base);
 		if (e == 0 && base < 0 && base > -4096)
 			e = (int)base;
 	}
-	phase("arena:mmap-injected"); /* PHASE-TMP */
 	if (tfd >= 0 && e != -ESRCH &&
 	    inject(r, t, ip, nr_of(arch, "close"), (uint64_t)tfd, 0, 0, 0, 0, 0, &rv) == -ESRCH)
 		e = -ESRCH;
-	phase("arena:close-injected"); /* PHASE-TMP */
 	if (e == 0 && r->mseal) {
 		e = inject(r, t, ip, NR_MSEAL_GENERIC, (uint64_t)base, ARENA_SIZE, 0, 0, 0, 0, &rv);
 		if (e == 0 && rv != 0)
 			e = (int)rv;
 	}
-	phase("arena:mseal-injected"); /* PHASE-TMP */
 	if (e == -ESRCH) {
 		arena_unref(a);
 		return e;
