@@ -129,6 +129,11 @@ struct sw_procmap_query {
  * process_vm_writev, /proc/PID/mem, io_uring, AIO, userfaultfd) are refused by the filter,
  * the built-in rules or the policy (judge.c checks the last ones before it asks).
  */
+/* /proc/TID/maps fds kept open: one per task that asked, at most this many at once (a
+ * program with thousands of processes must not starve the tracer of descriptors) */
+#define MAPS_FDS_MAX 256
+static unsigned maps_fds;
+
 bool mem_private_anon(struct tracee *t, uint64_t addr, size_t len)
 {
 	uint64_t end = addr + len;
@@ -139,12 +144,15 @@ bool mem_private_anon(struct tracee *t, uint64_t addr, size_t len)
 		char path[64];
 		int fd;
 
+		if (maps_fds >= MAPS_FDS_MAX)
+			return false; /* the tracer's own fds come first: the arena instead */
 		snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->tid);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return false; /* e.g. EMFILE: the call takes the arena instead */
 		t->maps_fd = fd;
 		t->maps_open = true;
+		maps_fds++;
 	}
 	while (addr < end) {
 		struct sw_procmap_query q = { .size = sizeof(q), .query_addr = addr };
@@ -186,8 +194,10 @@ int mem_vma_name(struct tracee *t, uint64_t addr, char *buf, size_t size)
 
 void mem_forget(struct tracee *t)
 {
-	if (t->maps_open)
+	if (t->maps_open) {
 		close(t->maps_fd);
+		maps_fds--;
+	}
 	t->maps_open = false;
 	t->maps_fd = -1;
 }
