@@ -519,6 +519,40 @@ static bool direct_fd_ok(struct call *c, int i, int dirfd, unsigned acc)
 	return mem_private_anon(t, c->a[i], 1);
 }
 
+/* A judged name the kernel must get from the arena, unless the call runs as it is. */
+static bool pend_add(struct call *c, int arg, int dirfd_arg, const char *s, size_t len)
+{
+	struct pend_path *pp;
+
+	if (c->npend >= (int)(sizeof(c->pend) / sizeof(c->pend[0])) || len >= sizeof(pp->s)) {
+		call_builtin(c, POL_DENY, ENAMETOOLONG);
+		return false;
+	}
+	pp = &c->pend[c->npend++];
+	pp->arg = arg;
+	pp->dirfd_arg = dirfd_arg;
+	pp->len = len;
+	memcpy(pp->s, s, len + 1);
+	return true;
+}
+
+/* The rewrite: the pending names into the arena, the registers pointed at them (and a
+ * dirfd replaced by AT_FDCWD: the names are absolute). */
+static bool pend_flush(struct call *c)
+{
+	for (int k = 0; k < c->npend; k++) {
+		const struct pend_path *pp = &c->pend[k];
+		uint64_t p = call_arena_put(c, pp->s, pp->len + 1);
+		if (!p)
+			return false;
+		call_set_arg(c, (unsigned)pp->arg, p);
+		if (pp->dirfd_arg >= 0)
+			call_set_arg(c, (unsigned)pp->dirfd_arg, (uint64_t)AT_FDCWD);
+	}
+	c->npend = 0;
+	return true;
+}
+
 /* One path argument: read, resolve, redirect, judge, and plan the rewrite. */
 static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 {
@@ -583,12 +617,8 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 		/* RACE: the empty name was read from tracee memory like any other; the kernel
 		 * must read it from the arena too, or a thread could put a path there */
 		if (spec->empty && (atflags & AT_EMPTY_PATH)) {
-			uint64_t p = call_arena_put(c, "", 1);
-			if (!p)
+			if (!pend_add(c, i, -1, "", 0))
 				return;
-			call_set_arg(c, i, p);
-		}
-		if (spec->empty && (atflags & AT_EMPTY_PATH)) {
 			/* the dirfd itself; a change runs on the tracee's own duplicate of it,
 			 * judged after it was taken (chain.c) */
 			if ((acc & POL_WRITE) && dirfd_i >= 0 && !c->is_exec)
@@ -711,19 +741,14 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 	/* the rewrite: the kernel gets exactly the judged name (+ the trailing slash) */
 	{
 		char final[PATH_MAX + 1];
-		uint64_t p;
 		int n = snprintf(final, sizeof(final), "%s%s", res.path,
 				 res.trailing_slash && strcmp(res.path, "/") ? "/" : "");
 		if (n < 0 || (size_t)n >= sizeof(final)) {
 			call_builtin(c, POL_DENY, ENAMETOOLONG);
 			return;
 		}
-		p = call_arena_put(c, final, (size_t)n + 1);
-		if (!p)
-			return;
-		call_set_arg(c, i, p);
-		if (dirfd_i >= 0)
-			call_set_arg(c, dirfd_i, (uint64_t)AT_FDCWD);
+		/* into the arena once the call is known not to run as it is (pend_flush) */
+		pend_add(c, i, dirfd_i, final, (size_t)n);
 	}
 }
 
@@ -735,6 +760,7 @@ static bool run_direct(struct call *c, int npath)
 	    c->direct_args != npath || c->fix || c->emulate)
 		return false;
 	c->direct = true;
+	c->npend = 0;
 	c->rewrite = false;
 	c->new_nr = -1;
 	memset(c->na_set, 0, sizeof(c->na_set));
@@ -819,14 +845,18 @@ static void judge_open_call(struct call *c)
 		judge_path_arg(c, path_i, &acc);
 		c->row = orig;
 	}
-	if (c->action != POL_ALLOW || !c->rewrite)
+	if (c->action != POL_ALLOW || !c->npend)
 		return;
 
-	if (c->path_magic)
-		return; /* a nameless object: a plain reopen of /proc/PID/fd/N (see above) */
+	if (c->path_magic) {
+		pend_flush(c); /* a nameless object: a plain reopen of /proc/PID/fd/N (above) */
+		return;
+	}
 
 	if (how_i < 0 && run_direct(c, 1))
 		return; /* the tracee's own openat: nothing on its path can change */
+	if (!pend_flush(c))
+		return;
 
 	/* RACE: every component of the judged name is checked by the kernel again: a
 	 * symlink swapped in after we resolved fails with ELOOP instead of being followed */
@@ -935,7 +965,9 @@ void judge_path_call(struct call *c)
 		request_syscall_only(c);
 	else if (!c->decided)
 		call_rules_only(c);
-	run_direct(c, npath);
+	if (!run_direct(c, npath) && c->action == POL_ALLOW &&
+	    (c->chain == CHAIN_NONE || c->chain == CHAIN_FD))
+		pend_flush(c); /* CHAIN_PATH runs on pins with names of its own */
 }
 
 /* ---- fd metadata: fchmod, fchown, fsetxattr, fremovexattr -------------------------- */

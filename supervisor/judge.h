@@ -62,6 +62,13 @@ struct call {
 	bool emulate;        /* the tracer did the call itself: skip it, return emu_ret */
 	int64_t emu_ret;
 	int writable_paths;  /* path arguments with a directory writable under the policy */
+	struct pend_path {   /* judged names for the arena, written there by pend_flush */
+		int arg, dirfd_arg;
+		size_t len;
+		char s[PATH_MAX + 2];
+	} pend[2];
+	int npend;
+	bool arena_retry;    /* the call needs an arena this address space does not have yet */
 	int direct_args;     /* path arguments the kernel may read and walk as they are */
 	bool direct_no;      /* one may not */
 	bool direct;         /* run as the tracee made it: no rewrite, no exit stop */
