@@ -152,7 +152,7 @@ bool arena_overlaps(const struct tracee *t, uint64_t addr, uint64_t len)
 	return addr < t->arena_base + ARENA_SIZE && end > t->arena_base;
 }
 
-/* Run one syscall through the poked instruction at insn; its result in *ret. */
+/* Run one syscall through the instruction at insn; its result in *ret. */
 static int inject(struct run *r, struct tracee *t, uint64_t insn, long nr, uint64_t a0,
 		  uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, int64_t *ret)
 {
@@ -163,35 +163,39 @@ static int inject(struct run *r, struct tracee *t, uint64_t insn, long nr, uint6
 
 #define nr_of sc_nr
 
-int arena_map_into(struct run *r, struct tracee *t)
+/*
+ * Give the task's address space an arena, when a call first needs one (lazily: most images
+ * never do now that calls run in place where no race is possible).  The task is stopped at
+ * a syscall stop, so ip follows its own syscall instruction: the injected calls run through
+ * that one.  `again`: a seccomp stop; afterwards the task is set to execute the pending call
+ * again (nr, args), which stops here once more and is judged with the arena in place.
+ * Otherwise an exit stop, whose registers (and result) are put back.
+ *
+ * RACE: the memfd's number and the mapping exist for a moment in the task's fd table and
+ * address space before they are sealed: only a task that shares neither may do this (the
+ * caller checks; tasks that share get their arena when they start sharing, loop.c).
+ */
+int arena_create(struct run *r, struct tracee *t, bool again, long nr, const uint64_t args[6])
 {
 	const struct arch_ops *arch = t->arch;
 	static const char name[] = "sysward-arena";
 	struct regs saved;
-	uint64_t ip, sp, scratch;
-	long text_word;
+	uint64_t insn, sp, scratch;
 	int64_t tfd = -1, base = 0, rv;
 	struct arena *a = NULL;
 	int e, pidfd, fd = -1;
 
 	if ((e = arch->get_regs(t->tid, &saved)) < 0)
 		return e;
-	ip = arch->get_ip(&saved);
+	insn = arch->get_ip(&saved) - arch->syscall_insn_len;
 	sp = arch->get_sp(&saved);
-	/* below the red zone of the fresh stack: nothing lives there yet */
+	/* below the red zone: nothing of the stopped task lives there */
 	scratch = (sp - 1024) & ~(uint64_t)15;
 	if ((e = mem_poke(t->tid, scratch, name, sizeof(name))) < 0)
 		return e;
-	/* the new image's entry point becomes, for a moment, a syscall instruction */
-	errno = 0;
-	text_word = ptrace(PTRACE_PEEKTEXT, t->tid, (void *)(uintptr_t)ip, 0);
-	if (errno)
-		return -errno;
-	if ((e = mem_poke(t->tid, ip, arch->syscall_insn, arch->syscall_insn_len)) < 0)
-		return e;
 
-	e = inject(r, t, ip, nr_of(arch, "memfd_create"), scratch, MFD_CLOEXEC | MFD_ALLOW_SEALING,
-		   0, 0, 0, 0, &tfd);
+	e = inject(r, t, insn, nr_of(arch, "memfd_create"), scratch,
+		   MFD_CLOEXEC | MFD_ALLOW_SEALING, 0, 0, 0, 0, &tfd);
 	if (e == 0 && tfd < 0)
 		e = (int)tfd;
 	if (e == 0) {
@@ -213,16 +217,16 @@ int arena_map_into(struct run *r, struct tracee *t)
 			close(fd);
 	}
 	if (e == 0) {
-		e = inject(r, t, ip, nr_of(arch, "mmap"), 0, ARENA_SIZE, PROT_READ, MAP_SHARED,
+		e = inject(r, t, insn, nr_of(arch, "mmap"), 0, ARENA_SIZE, PROT_READ, MAP_SHARED,
 			   (uint64_t)tfd, 0, &base);
 		if (e == 0 && base < 0 && base > -4096)
 			e = (int)base;
 	}
 	if (tfd >= 0 && e != -ESRCH &&
-	    inject(r, t, ip, nr_of(arch, "close"), (uint64_t)tfd, 0, 0, 0, 0, 0, &rv) == -ESRCH)
+	    inject(r, t, insn, nr_of(arch, "close"), (uint64_t)tfd, 0, 0, 0, 0, 0, &rv) == -ESRCH)
 		e = -ESRCH;
 	if (e == 0 && r->mseal) {
-		e = inject(r, t, ip, NR_MSEAL_GENERIC, (uint64_t)base, ARENA_SIZE, 0, 0, 0, 0, &rv);
+		e = inject(r, t, insn, NR_MSEAL_GENERIC, (uint64_t)base, ARENA_SIZE, 0, 0, 0, 0, &rv);
 		if (e == 0 && rv != 0)
 			e = (int)rv;
 	}
@@ -230,13 +234,15 @@ int arena_map_into(struct run *r, struct tracee *t)
 		arena_unref(a);
 		return e;
 	}
-	/* put the text and the registers back as the exec left them */
-	if (ptrace(PTRACE_POKETEXT, t->tid, (void *)(uintptr_t)ip, (void *)text_word) < 0 && !e)
-		e = -errno;
+	/* the registers as they were: the pending call to run again, or the exit's result */
+	if (again) {
+		arch->set_ip(&saved, insn);
+		arch->prep_inject(&saved, nr, args);
+		saved.nr_changed = true;
+	}
 	if (arch->set_regs(t->tid, &saved) < 0 && !e)
 		e = -errno;
 	if (e == 0) {
-		tracee_drop_arena(t);
 		t->arena = a;
 		t->arena_base = (uint64_t)base;
 	} else {

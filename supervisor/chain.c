@@ -132,6 +132,12 @@ int chain_pin_fd(struct call *c, int fd_arg, struct resolved *res)
 	int64_t fd;
 	int e;
 
+	if (!t->arena && !c->at_exit) {
+		/* the call's names may need the arena after the pin: make it first and start
+		 * the call again (judge.c), before anything runs in the task */
+		c->arena_retry = true;
+		return -EAGAIN;
+	}
 	if (!c->have_orig) {
 		if ((e = t->arch->get_regs(t->tid, &c->orig)) < 0)
 			return e;

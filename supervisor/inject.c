@@ -106,6 +106,13 @@ int inject_after(struct run *r, struct tracee *t, long nr, const uint64_t a[6], 
 	return inject_at(r, t, arch->get_ip(&regs) - arch->syscall_insn_len, nr, a, ret);
 }
 
+int inject_to_exit(struct run *r, struct tracee *t)
+{
+	if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+		return -errno;
+	return wait_exit(r, t);
+}
+
 long sc_nr(const struct arch_ops *arch, const char *name)
 {
 	const struct sc_row *row = systab_by_name(name);

@@ -63,7 +63,9 @@ uint64_t call_arena_put(struct call *c, const void *data, size_t len)
 	size_t off = (c->used + 15) & ~(size_t)15;
 
 	if (!c->t->arena || !c->t->arena_base) {
-		/* RACE: no arena in this mm (mapping it failed): nothing safe to point at */
+		/* RACE: no arena in this mm yet: nothing safe to point at.  Refused, unless the
+		 * seccomp stop can make one and run the call again (judge_seccomp_stop_) */
+		c->arena_retry = true;
 		call_builtin(c, POL_DENY, EPERM);
 		return 0;
 	}
@@ -1248,6 +1250,38 @@ kill:
 static void judge_seccomp_stop_(struct run *r, struct tracee *t, struct sc_stat **st);
 static void apply_decision(struct run *r, struct tracee *t, struct call *c);
 
+/*
+ * The call needs the arena and this address space has none yet (arenas are made when first
+ * needed).  A task alone in its address space and fd table gets one now, from this seccomp
+ * stop, and is set to make the same call again.  true: done (or the task is gone); false:
+ * the call keeps the refusal it has.
+ */
+static bool arena_then_again(struct run *r, struct tracee *t, struct call *c)
+{
+	int e;
+
+	if (t->vm_shared || t->files_shared)
+		return false; /* RACE: arena_create; those tasks got theirs when they began to share */
+	e = arena_create(r, t, true, c->nr, c->a);
+	if (e == -ESRCH)
+		return true;
+	if (e < 0) {
+		warnx_("cannot map an arena into pid %d (%s): killing it", (int)t->tid,
+		       strerror(-e));
+		kill(t->tid, SIGKILL);
+	}
+	if (t->vfork_parent) {
+		/* a vfork child makes it in the address space its sleeping parent shares */
+		struct tracee *p = tracee_find(r, t->vfork_parent);
+		if (p && !p->arena && e == 0) {
+			p->arena = arena_ref(t->arena);
+			p->arena_base = t->arena_base;
+		}
+	}
+	tracee_resume(r, t, PTRACE_CONT, 0);
+	return true;
+}
+
 /* One trap, timed for --stats. */
 void judge_seccomp_stop(struct run *r, struct tracee *t)
 {
@@ -1455,6 +1489,13 @@ static void judge_seccomp_stop_(struct run *r, struct tracee *t, struct sc_stat 
 	if (!c.decided)
 		request_syscall_only(&c);
 
+	if ((c.arena_retry || (c.chain != CHAIN_NONE && !t->arena)) && !c.gone && !c.at_exit &&
+	    arena_then_again(r, t, &c)) {
+		/* the call runs again with an arena to point at, and is judged then */
+		jb_free(&c.args);
+		r->trapped--;
+		return;
+	}
 	audit_call(&c);
 	jb_free(&c.args);
 	if ((*st = stat_of(r, c.row))) {
@@ -1492,21 +1533,6 @@ static void judge_syscall_exit_(struct run *r, struct tracee *t)
 	struct regs regs;
 
 	t->wait = TW_NONE;
-	if (t->need_arena) {
-		/* the exit stop of a successful execve: map the arena into the new image */
-		int e;
-		t->need_arena = false;
-		e = arena_map_into(r, t);
-		if (e == -ESRCH)
-			return;
-		if (e < 0) {
-			warnx_("cannot map the arena into pid %d (%s): killing it", (int)t->tid,
-			       strerror(-e));
-			kill(t->tid, SIGKILL);
-		}
-		tracee_resume(r, t, PTRACE_CONT, 0);
-		return;
-	}
 	if (!t->restore && !t->fix) {
 		if (t->slot >= 0) {
 			arena_slot_put(t->arena, t->slot);

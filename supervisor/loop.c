@@ -241,7 +241,8 @@ void loop_task_gone(struct run *r, pid_t pid, int status)
 /*
  * The clone flags of the call that made the event: register-only (the parent is stopped
  * inside it).  clone(2) with exit signal SIGCHLD reports PTRACE_EVENT_FORK even with
- * CLONE_VM or CLONE_FILES, so the syscall is asked, not the event.  Unknown: everything.
+ * CLONE_VM or CLONE_FILES, so the syscall is asked, not the event.  Unknown: everything
+ * shared (but no vfork: the parent is taken to run on).
  */
 static uint64_t clone_flags(struct tracee *t, int ev)
 {
@@ -249,7 +250,7 @@ static uint64_t clone_flags(struct tracee *t, int ev)
 	long nr;
 
 	if (t->arch->get_regs(t->tid, &regs) < 0)
-		return UINT64_MAX;
+		return ~(uint64_t)CLONE_VFORK;
 	nr = regs.nr;
 	if (nr == sc_nr(t->arch, "clone"))
 		return t->arch->get_arg(&regs, 0);
@@ -257,7 +258,7 @@ static uint64_t clone_flags(struct tracee *t, int ev)
 		return 0;
 	if (nr == sc_nr(t->arch, "vfork") && ev == PTRACE_EVENT_VFORK)
 		return CLONE_VM | CLONE_VFORK;
-	return UINT64_MAX;
+	return ~(uint64_t)CLONE_VFORK; /* unknown: shares everything, the parent runs on */
 }
 
 static void on_spawn(struct run *r, struct tracee *t, int status)
@@ -265,6 +266,7 @@ static void on_spawn(struct run *r, struct tracee *t, int status)
 	unsigned long msg = 0;
 	int ev = status >> 16;
 	bool thread = false;
+	uint64_t fl;
 	struct tracee *c;
 	struct jbuf *jb;
 
@@ -284,6 +286,22 @@ static void on_spawn(struct run *r, struct tracee *t, int status)
 	c->tgid = thread ? t->tgid : (pid_t)msg;
 	c->is_thread = thread;
 	c->arch = t->arch;
+	fl = clone_flags(t, ev);
+	if (!t->arena && !t->vm_shared && !t->files_shared && !(fl & CLONE_VFORK) &&
+	    (thread || (fl & (CLONE_VM | CLONE_FILES)))) {
+		/* RACE (arena_create): from now on another task shares this one's memory or fd
+		 * table, so it cannot make an arena safely later: it gets one now, at the
+		 * clone's exit stop, while the new task has not run yet */
+		int e = inject_to_exit(r, t);
+		if (e == 0)
+			e = arena_create(r, t, false, 0, NULL);
+		if (e == -ESRCH)
+			return; /* the parent died meanwhile (handed to the loop) */
+		if (e < 0)
+			warnx_("cannot map an arena into pid %d (%s)", (int)t->tid, strerror(-e));
+	}
+	if (fl & CLONE_VFORK)
+		c->vfork_parent = t->tid;
 	/* fork copies the mapping, CLONE_VM shares it: the same arena either way */
 	if (!c->arena && t->arena) {
 		c->arena = arena_ref(t->arena);
@@ -295,7 +313,6 @@ static void on_spawn(struct run *r, struct tracee *t, int status)
 		/* what parent and child share from now on: threads and CLONE_FILES children
 		 * the fd table (chain.c freezes them), CLONE_VM the memory, CLONE_FS the cwd
 		 * (judge.c lets the kernel read a task's own name only when it has them alone) */
-		uint64_t fl = clone_flags(t, ev);
 		if (thread || (fl & CLONE_FILES)) {
 			c->files_shared = t->files_shared = true;
 			c->files_group = t->files_group;
@@ -391,7 +408,8 @@ static void on_exec(struct run *r, struct tracee *t)
 	t->restore = false;
 	t->fix = FIX_NONE;
 	tracee_drop_arena(t); /* the old image's address space is gone */
-	t->need_arena = true; /* a new arena at the execve's exit stop */
+	t->vfork_parent = 0;     /* its own address space now */
+	/* no arena yet: the first call that needs one makes it (judge.c) */
 
 	snprintf(link, sizeof(link), "/proc/%d/exe", (int)t->tid);
 	n = readlink(link, exe, sizeof(exe) - 1);

@@ -55,7 +55,7 @@ struct tracee {
 	uint64_t fix_ino;         /* FIX_MMSG: address of entry 0's msg_len */
 
 	bool in_exec;             /* an allowed execve is in flight */
-	bool need_arena;          /* freshly exec'd: map the arena at the next exit stop */
+	pid_t vfork_parent;       /* a vfork child: the parent sleeping in its address space */
 	struct arena *arena;      /* the arena of this task's address space (NULL: none) */
 	uint64_t arena_base;      /* where it is mapped in this task's mm */
 	int pending_sig;          /* signal to deliver at the next resume (seen during inject) */
@@ -182,8 +182,9 @@ int arena_slot_get(struct arena *a);
 void arena_slot_put(struct arena *a, int slot);
 char *arena_slot_ptr(struct arena *a, int slot);
 uint64_t arena_tracee_addr(const struct tracee *t, int slot);
-/* Give a freshly exec'd tracee (stopped at the execve's exit stop) its own arena. */
-int arena_map_into(struct run *r, struct tracee *t);
+/* Give a task that is alone in its address space and fd table, stopped at a syscall stop,
+ * an arena.  again: at a seccomp stop, set to run the pending call (nr, args) once more. */
+int arena_create(struct run *r, struct tracee *t, bool again, long nr, const uint64_t args[6]);
 /* Does [addr, addr+len) touch this tracee's arena mapping? */
 bool arena_overlaps(const struct tracee *t, uint64_t addr, uint64_t len);
 /* Forget a task's slot and arena. */
@@ -194,6 +195,8 @@ int inject_here(struct run *r, struct tracee *t, long nr, const uint64_t a[6], i
 int inject_at(struct run *r, struct tracee *t, uint64_t insn, long nr, const uint64_t a[6],
 	      int64_t *ret);
 int inject_after(struct run *r, struct tracee *t, long nr, const uint64_t a[6], int64_t *ret);
+/* From a ptrace event stop inside a syscall: on to that syscall's exit stop. */
+int inject_to_exit(struct run *r, struct tracee *t);
 long sc_nr(const struct arch_ops *arch, const char *name);
 
 /* resolve.c */
