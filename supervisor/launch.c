@@ -155,7 +155,13 @@ int launch(struct run *r, char *const argv[], char *const envp[], const char *pa
 			     PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
 			     PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT;
 
-	if ((e = filter_build(r, &prog, &proglen)) < 0) {
+	if (r->filter) {
+		/* built ahead for this policy and these options (serve); copied, so that every
+		 * path below frees what it has */
+		prog = xmalloc(r->filter_len);
+		memcpy(prog, r->filter, r->filter_len);
+		proglen = r->filter_len;
+	} else if ((e = filter_build(r, &prog, &proglen)) < 0) {
 		warnx_("cannot build the seccomp filter: %s", strerror(-e));
 		return e;
 	}

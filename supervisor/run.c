@@ -78,6 +78,34 @@ int run_build_policy(const struct options *o, const char *cwd, struct policy **o
 	return e;
 }
 
+/* arena_probe_mseal() once per process: each probe leaves a sealed page behind */
+static bool probe_mseal(void)
+{
+	static int known = -1;
+
+	if (known < 0)
+		known = arena_probe_mseal();
+	return known;
+}
+
+int run_build_filter(struct policy *p, const struct options *o, void **prog, size_t *len,
+		     bool *mseal)
+{
+	struct run *r = xcalloc(1, sizeof(*r));
+	int e;
+
+	/* exactly the inputs filter_build reads from a run (run_with_hooks sets them so) */
+	r->opt = o;
+	r->policy = p;
+	r->set = *policy_settings(p);
+	settings_merge(&r->set, &o->cli);
+	r->audit_mode = r->set.mode == MODE_AUDIT;
+	r->mseal = *mseal = probe_mseal();
+	e = filter_build(r, prog, len);
+	free(r);
+	return e;
+}
+
 static char **build_env(const struct options *o)
 {
 	size_t n = 0, cap = 16;
@@ -282,6 +310,10 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 	char path[PATH_MAX];
 	char **envp = NULL;
 	int e, status = EXIT_SYSWARD_FAILED;
+	/* made ahead by the caller: ours now, used or not */
+	struct limits *ahead_limits = h ? h->limits : NULL;
+	struct arena *ahead_arena = h ? h->boot_arena : NULL;
+	bool policy_changed = false; /* rules added to the policy given (h->policy_sha256) */
 
 	memset(&r, 0, sizeof(r));
 	memset(&res, 0, sizeof(res));
@@ -312,7 +344,12 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 	/* --profile audit changes nothing the program can observe beyond what was asked */
 	r.set.plain = r.profile && strcmp(r.profile, "audit") == 0 && o->n_policy == 0;
 
-	if ((e = limits_create(&r.limits, &r.set, why, sizeof(why))) < 0) {
+	if (ahead_limits && limits_adopt(ahead_limits, &r.set) == 0)
+		r.limits = ahead_limits;
+	else if (ahead_limits)
+		limits_drop(ahead_limits);
+	ahead_limits = NULL;
+	if (!r.limits && (e = limits_create(&r.limits, &r.set, why, sizeof(why))) < 0) {
 		warnx_("%s", why[0] ? why : strerror(-e));
 		goto out_policy;
 	}
@@ -321,14 +358,21 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 	if (limits_scratch_dir(r.limits)) {
 		struct pol_error err;
 		snprintf(r.cwd, sizeof(r.cwd), "%s", limits_scratch_dir(r.limits));
+		policy_changed = true;
 		if (policy_add_dir_rule(r.policy, POL_ALLOW, POL_WRITE, r.cwd, "scratch", &err) < 0 ||
 		    policy_add_dir_rule(r.policy, POL_ALLOW, POL_EXEC, r.cwd, "scratch", &err) < 0) {
 			warnx_("%s", err.msg);
 			goto out_limits;
 		}
 	}
-	r.mseal = arena_probe_mseal();
-	if (!(r.boot_arena = arena_new_local())) {
+	r.mseal = probe_mseal();
+	if (h && h->filter && h->filter_mseal == r.mseal) {
+		r.filter = h->filter;
+		r.filter_len = h->filter_len;
+	}
+	r.boot_arena = ahead_arena;
+	ahead_arena = NULL;
+	if (!r.boot_arena && !(r.boot_arena = arena_new_local())) {
 		warnx_("cannot create the argument arena: %s", strerror(errno));
 		goto out_limits;
 	}
@@ -357,7 +401,10 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 		snprintf(r.rw[r.nrw++], sizeof(r.rw[0]), "%s", r.cwd);
 		res.namespaces[res.n_namespaces++] = "mnt-ro";
 	}
-	policy_sha256(r.policy, res.policy_sha256);
+	if (h && h->policy_sha256 && h->policy && !policy_changed)
+		snprintf(res.policy_sha256, sizeof(res.policy_sha256), "%s", h->policy_sha256);
+	else
+		policy_sha256(r.policy, res.policy_sha256);
 	res.cgroup = limits_backend_name(r.limits);
 	res.privileged = geteuid() == 0;
 	res.mseal = r.mseal;
@@ -395,6 +442,7 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 	}
 	finish(&r, &res);
 	res.stats = r.stats;
+	res.direct_calls = r.direct_calls;
 	if (r.stats)
 		result_print_stats(stderr, &res);
 
@@ -424,6 +472,9 @@ out_policy:
 	tracee_free_all(&r);
 	if (r.boot_arena)
 		arena_unref(r.boot_arena);
+	if (ahead_arena)
+		arena_unref(ahead_arena);
+	limits_destroy(ahead_limits);
 	free(r.stats);
 	free(r.rw);
 	policy_free(r.policy);

@@ -5,18 +5,28 @@
  * queue of requests and the running jobs.  Each run is a forked worker: the worker puts the
  * request's descriptors on 0/1/2, takes the run's environment and calls run_with_hooks()
  * (run.c) exactly as `sysward run` would run, so it is the tracer of that run and nothing
- * else; it writes the answer frame on a pipe as soon as the result is known and then tears
- * down.  What is reused between runs lives in the server and reaches a worker by fork:
+ * else; it writes the answer frame to the client as soon as the result is known and then
+ * tears down.  What is reused between runs lives in the server and reaches a worker by fork:
  *
  *   parsed policies   the --policy-dir files are parsed at start (and at SIGHUP); the
  *                     effective policy of (profile, names, working directory) is built once
- *                     and cached (POLICY_CACHE entries);
- *   cgroups           run cgroups `srv<pid>-<n>` are made ahead of time (limits pool); the
- *                     worker adopts one and, after answering, makes its replacement;
+ *                     and cached (POLICY_CACHE entries) with its policy_sha256;
+ *   seccomp programs  compiled once per cached policy, mode and backtrace list (libseccomp
+ *                     takes ~1.4 ms a policy); the worker loads the BPF as it is;
+ *   workers           up to SPARES_MAX are forked ahead ("spares"), their signals reset,
+ *                     their run cgroups made and opened (limits_create_ahead) and their
+ *                     arena made; a request goes to one as a message on a socket.  A spare
+ *                     holds the caches as they were at its fork: `gen` counts the changes
+ *                     and only spares of the current one get requests;
+ *   cgroups           run cgroups `srv<pid>-<n>` are made ahead of time (limits pool); a
+ *                     spare (or a worker forked for a request) adopts one and, after
+ *                     answering, the worker makes a replacement;
  *   the attach lock   a keeper process keeps the kernel's cgroup attach lock warm while
  *                     requests arrive (limits_warm_*), which saves an RCU grace period
  *                     (5-30 ms here) per run;
- *   warm state        systab, Landlock ABI and the libraries are initialised once.
+ *   warm state        systab, Landlock ABI, mseal probe and the libraries once.
+ * What stays per run, for isolation: the process tree, fresh cgroups, the mount namespace,
+ * the Landlock ruleset, the filter's load into the kernel, the arena of each exec.
  *
  * A worker dies with the server (PR_SET_PDEATHSIG) and its tracees with it (EXITKILL); a
  * client that disconnects gets its worker SIGTERMed (SIGKILLed WORKER_GRACE later).  See
@@ -68,6 +78,7 @@ const char *sysward_version(void);
 #define WARM_PERIOD_MS 3   /* keeper: one attach-lock round this often ... */
 #define WARM_LINGER 0.25   /* s: ... until this long after the last request */
 #define CLEANUP_TRIES 100  /* cgroups of a killed worker: removal attempts, 50 ms apart */
+#define SPARES_MAX 4	   /* workers forked ahead of their request, at most */
 
 /* ---- the state ------------------------------------------------------------------------- */
 
@@ -99,6 +110,8 @@ struct conn {
 	char *policy_paths[CLI_MAX_LIST];
 	struct policy *policy; /* from the cache (the server keeps it), or NULL */
 	const char *profile;
+	const struct pfilter *filter; /* built for policy and this request, or NULL */
+	const char *policy_sha;	      /* policy_sha256 of policy */
 	struct job *job;
 	/* output not yet written */
 	char *out;
@@ -110,16 +123,27 @@ struct conn {
 
 struct job {
 	pid_t pid;
-	int rfd; /* the worker's notes (WORKER_SENDING, WORKER_ANSWERED), -1 once at EOF */
+	int rfd;	   /* the worker's note (WORKER_ANSWERED), -1 once at end of file */
 	struct conn *conn; /* NULL once its client left, or was answered */
 	char slot[64], next_slot[64];
-	bool sending;  /* the worker began to write its answer to the client */
-	bool answered; /* ... and wrote all of it */
+	unsigned char *shared; /* a page shared with the worker: shared[0] is `sending` */
+	bool sending;	       /* the worker began to write its answer to the client */
+	bool answered;	       /* ... and wrote all of it */
 	bool exited;
 	int status;
 	double term_at; /* SIGTERM sent then; 0: not */
 	bool killed;
 	struct job *next;
+};
+
+/* A worker forked ahead of time, waiting for its request on a socket. */
+struct spare {
+	pid_t pid;
+	int fd;		       /* the server's end: the request goes out, the notes come back */
+	unsigned char *shared; /* its job's page (struct job) */
+	char slot[64];	       /* its run cgroups (pool name), made and opened ahead */
+	unsigned long gen;     /* the server's generation when it was forked (below) */
+	struct spare *next;
 };
 
 struct cleanup {
@@ -128,11 +152,23 @@ struct cleanup {
 	double next;
 };
 
+/* A seccomp program built for a cached policy: one per mode and backtrace list asked. */
+struct pfilter {
+	char *key;
+	void *prog;
+	size_t len;
+	bool mseal;
+	unsigned long used;
+};
+#define FILTERS_PER_POLICY 4
+
 struct pcache {
 	char *key;
 	struct policy *policy;
 	char *profile;
+	char sha[65]; /* policy_sha256 */
 	unsigned long used;
+	struct pfilter filters[FILTERS_PER_POLICY];
 };
 
 struct serve {
@@ -161,6 +197,13 @@ struct serve {
 	unsigned long tick;
 	char **good_profiles;
 	int ngood_profiles;
+	/* spares: a fork of the server holds the caches as they were when it was made;
+	 * `gen` counts the changes to them, and a spare of an older one is not used */
+	struct spare *spares;
+	int nspares;
+	unsigned long gen;
+	pid_t *retired; /* spares told to go, not yet reaped */
+	int nretired;
 	/* keeper */
 	pid_t keeper;
 	int keeper_fd;
@@ -259,6 +302,12 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
 /* Read and check every policy of the directory.  0, or -EINVAL after printing why. */
 static int load_policy_dir(struct serve *s)
 {
@@ -315,14 +364,23 @@ static int load_policy_dir(struct serve *s)
 	return 0;
 }
 
+static void cache_entry_free(struct pcache *e)
+{
+	free(e->key);
+	free(e->profile);
+	policy_free(e->policy);
+	for (int i = 0; i < FILTERS_PER_POLICY; i++) {
+		free(e->filters[i].key);
+		free(e->filters[i].prog);
+	}
+	memset(e, 0, sizeof(*e));
+}
+
 static void cache_clear(struct serve *s)
 {
-	for (int i = 0; i < POLICY_CACHE; i++) {
-		free(s->cache[i].key);
-		free(s->cache[i].profile);
-		policy_free(s->cache[i].policy);
-		memset(&s->cache[i], 0, sizeof(s->cache[i]));
-	}
+	for (int i = 0; i < POLICY_CACHE; i++)
+		cache_entry_free(&s->cache[i]);
+	s->gen++;
 }
 
 /* Is this a built-in profile?  Checked once per name; the loader's message when not. */
@@ -354,7 +412,8 @@ static int check_profile(struct serve *s, const char *name, char *err, size_t er
  * request names a file by path (it may change between runs) or runs in `/` (the warning the
  * default profile gives there belongs on the run's stderr).
  */
-static struct policy *cached_policy(struct serve *s, struct conn *c, const char **profile)
+static struct policy *cached_policy(struct serve *s, struct conn *c, const char **profile,
+				    struct pcache **entry)
 {
 	struct jbuf key;
 	struct pcache *slot = NULL;
@@ -378,6 +437,7 @@ static struct policy *cached_policy(struct serve *s, struct conn *c, const char 
 		if (e->key && !strcmp(e->key, key.buf)) {
 			e->used = ++s->tick;
 			*profile = e->profile;
+			*entry = e;
 			jb_free(&key);
 			return e->policy;
 		}
@@ -388,15 +448,62 @@ static struct policy *cached_policy(struct serve *s, struct conn *c, const char 
 		jb_free(&key);
 		return NULL; /* the worker builds it again and says why on the run's stderr */
 	}
-	free(slot->key);
-	free(slot->profile);
-	policy_free(slot->policy);
+	cache_entry_free(slot);
+	s->gen++;
 	slot->key = key.buf;
 	slot->policy = p;
 	slot->profile = prof ? xstrdup(prof) : NULL;
+	if (policy_sha256(p, slot->sha) < 0)
+		slot->sha[0] = '\0';
 	slot->used = ++s->tick;
 	*profile = slot->profile;
+	*entry = slot;
 	return p;
+}
+
+/*
+ * The seccomp program for a request whose policy came from the cache: built on first use of
+ * this (policy, mode, backtrace list) and kept with the policy.  Compiling it with libseccomp
+ * costs more than a millisecond, the rest of a run's setup a fraction of that.  NULL when it
+ * cannot be built here (the worker then builds it, and says why on the run's stderr).
+ */
+static const struct pfilter *cached_filter(struct serve *s, struct pcache *e, struct conn *c)
+{
+	const struct settings *cli = &c->opt.cli;
+	struct pfilter *slot = NULL;
+	struct jbuf key;
+
+	/* what filter_build reads besides the policy: the mode and the backtrace list, as
+	 * settings_merge takes them from the request */
+	jb_init(&key, 0);
+	jb_arr_begin(&key);
+	jb_int(&key, (long long)cli->mode);
+	jb_int(&key, cli->bt_denied || cli->n_bt ? 1 + cli->bt_denied : 0);
+	for (int i = 0; i < cli->n_bt; i++)
+		jb_str(&key, cli->bt[i]);
+	jb_arr_end(&key);
+	for (int i = 0; i < FILTERS_PER_POLICY; i++) {
+		struct pfilter *f = &e->filters[i];
+		if (f->key && !strcmp(f->key, key.buf)) {
+			f->used = ++s->tick;
+			jb_free(&key);
+			return f;
+		}
+		if (!slot || !f->key || (slot->key && f->used < slot->used))
+			slot = f;
+	}
+	free(slot->key);
+	free(slot->prog);
+	memset(slot, 0, sizeof(*slot));
+	s->gen++;
+	if (run_build_filter(e->policy, &c->opt, &slot->prog, &slot->len, &slot->mseal) < 0) {
+		slot->prog = NULL;
+		jb_free(&key);
+		return NULL;
+	}
+	slot->key = key.buf;
+	slot->used = ++s->tick;
+	return slot;
 }
 
 /* ---- requests into options ------------------------------------------------------------- */
@@ -411,8 +518,11 @@ static int bad(char *err, size_t errsz, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* What `sysward run` would have parsed from its command line.  0 or -EINVAL with err. */
-static int request_options(struct serve *s, struct conn *c, char *err, size_t errsz)
+/* What `sysward run` would have parsed from its command line.  `cwd`: the request's
+ * directory resolved already (a spare: as the server resolved it), or NULL.  0 or -EINVAL
+ * with err. */
+static int request_options(struct serve *s, struct conn *c, const char *cwd, char *err,
+			   size_t errsz)
 {
 	struct proto_request *q = &c->req;
 	struct options *o = &c->opt;
@@ -458,7 +568,9 @@ static int request_options(struct serve *s, struct conn *c, char *err, size_t er
 	o->no_backstops = q->no_backstops;
 	o->stats = q->stats;
 	o->audit_path = q->audit;
-	if (!realpath(q->cwd, c->cwd))
+	if (cwd)
+		snprintf(c->cwd, sizeof(c->cwd), "%s", cwd);
+	else if (!realpath(q->cwd, c->cwd))
 		return bad(err, errsz, "cwd: %s: %s", q->cwd, strerror(errno));
 	o->chdir = c->cwd;
 	return 0;
@@ -554,6 +666,8 @@ static void conn_reset(struct conn *c)
 	c->fd_excess = false;
 	c->policy = NULL;
 	c->profile = NULL;
+	c->filter = NULL;
+	c->policy_sha = NULL;
 	c->state = CS_IDLE;
 }
 
@@ -702,14 +816,30 @@ static void pool_init(struct serve *s)
 
 /* ---- workers -------------------------------------------------------------------------- */
 
-/* What a worker tells the server on its pipe (one byte each); the answer itself goes
- * straight to the client, saving a hop through the server. */
-enum { WORKER_SENDING = 'S', WORKER_ANSWERED = 'A' };
+/* What a worker tells the server: that it is about to write the answer, in a byte of a page
+ * they share (read by the server only if the worker dies: no wake-up for it), and that it
+ * wrote all of it, one byte on its pipe.  The answer itself goes straight to the client,
+ * saving a hop through the server. */
+enum { WORKER_ANSWERED = 'A' };
+
+/* A page for the `sending` byte, mapped before the fork. */
+static unsigned char *shared_page(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void shared_free(unsigned char *p)
+{
+	if (p)
+		munmap(p, 4096);
+}
 
 struct worker {
 	int note_fd;   /* the pipe to the server */
 	int client_fd; /* the client's connection (the server does not touch it meanwhile) */
 	int log_fd;    /* the server's stderr */
+	volatile unsigned char *sending; /* the shared page, or NULL */
 	bool answered;
 };
 
@@ -729,7 +859,10 @@ static void worker_answer(struct worker *w, const struct jbuf *jb)
 
 	proto_put_be32((unsigned char *)frame, (uint32_t)jb->len);
 	memcpy(frame + 4, jb->buf, jb->len);
-	worker_note(w, WORKER_SENDING);
+	if (w->sending) {
+		*w->sending = 1;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
 	while (off < len) {
 		ssize_t n = send(w->client_fd, frame + off, len - off, MSG_NOSIGNAL);
 		struct pollfd p = {.fd = w->client_fd, .events = POLLOUT};
@@ -824,27 +957,35 @@ static int worker_stdio(const struct conn *c, int i)
 	return fd < 0 ? -errno : fd;
 }
 
-static void __attribute__((noreturn))
-worker_main(struct serve *s, struct conn *c, struct job *j, int note_fd)
+/* A fork of the server becomes a worker: what does not depend on the request.  `name`:
+ * what ps shows until it has a request ("sysward-spare") or from now on. */
+static void worker_init(struct serve *s, const char *name)
 {
-	static const char *const names[] = {"stdin", "stdout", "stderr"};
-	struct worker w = {.note_fd = note_fd, .client_fd = c->fd, .log_fd = -1};
-	struct run_hooks h = {0};
 	sigset_t none;
-	int io[3], status, code = 1;
 
 	in_worker = true;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != s->pid)
 		_exit(2);
 	setpgid(0, 0); /* the terminal's ^C goes to the server, which shuts down in order */
-	prctl(PR_SET_NAME, "sysward-worker");
+	prctl(PR_SET_NAME, name);
 	/* a run starts with what `sysward run` would have: default signals, none blocked */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
+}
+
+/* The run of request `c` in this worker (worker_init done), its answer, its teardown. */
+static void __attribute__((noreturn))
+worker_run(struct serve *s, struct conn *c, const char *slot, const char *next_slot, int note_fd,
+	   unsigned char *shared, struct limits *ahead_limits, struct arena *ahead_arena)
+{
+	static const char *const names[] = {"stdin", "stdout", "stderr"};
+	struct worker w = {.note_fd = note_fd, .client_fd = c->fd, .log_fd = -1, .sending = shared};
+	struct run_hooks h = {0};
+	int io[3], status, code = 1;
 
 	/* what `sysward run` would have inherited from the client: umask, resource limits (a
 	 * hard limit above the server's own is lowered to it when the server may not raise it) */
@@ -886,17 +1027,38 @@ worker_main(struct serve *s, struct conn *c, struct job *j, int note_fd)
 	w.note_fd = 3;
 	w.log_fd = 4;
 	w.client_fd = 5;
-	if (syscall(SYS_close_range, 6U, ~0U, 0U) < 0)
-		for (int fd = 6; fd < 65536; fd++)
-			close(fd);
+	{
+		/* but the run cgroups' descriptors made ahead (above 5: see spare_main) */
+		int keep[32], n = ahead_limits ? limits_fds(ahead_limits, keep, 31) : 0;
+		unsigned lo = 6;
+
+		keep[n++] = INT_MAX; /* the end */
+		qsort(keep, (size_t)n, sizeof(int), cmp_int);
+		for (int i = 0; i < n; i++) {
+			unsigned hi = keep[i] == INT_MAX ? ~0U : (unsigned)keep[i] - 1;
+			if (keep[i] > (int)lo && syscall(SYS_close_range, lo, hi, 0U) < 0)
+				for (unsigned fd = lo; fd <= hi && fd < 65536; fd++)
+					close((int)fd);
+			if (keep[i] >= (int)lo && keep[i] != INT_MAX)
+				lo = (unsigned)keep[i] + 1;
+		}
+	}
 
 	/* relative names (a program "./x") mean what they mean in the run's directory */
 	if (chdir(c->cwd) < 0)
 		worker_fail(&w, "cwd: %s: %s", c->cwd, strerror(errno));
 	environ = c->req.env;
-	limits_pool_use(j->slot);
+	limits_pool_use(slot);
 	h.policy = c->policy;
 	h.profile = c->profile;
+	if (c->filter) {
+		h.filter = c->filter->prog;
+		h.filter_len = c->filter->len;
+		h.filter_mseal = c->filter->mseal;
+	}
+	h.policy_sha256 = c->policy_sha;
+	h.limits = ahead_limits;
+	h.boot_arena = ahead_arena;
 	h.on_result = worker_on_result;
 	h.arg = &w;
 	status = run_with_hooks(&c->opt, &h);
@@ -912,11 +1074,257 @@ worker_main(struct serve *s, struct conn *c, struct job *j, int note_fd)
 		jb_free(&jb);
 		worker_detach(&w);
 		/* it may have failed before adopting its run cgroups (a bad policy) */
-		limits_pool_remove(j->slot, 0);
+		limits_pool_remove(slot, 0);
 	}
-	if (j->next_slot[0] && limits_pool_prepare(j->next_slot) == 0)
+	if (next_slot[0] && limits_pool_prepare(next_slot) == 0)
 		code = 0; /* the replacement is ready */
 	_exit(code);
+}
+
+static void __attribute__((noreturn))
+worker_main(struct serve *s, struct conn *c, struct job *j, int note_fd)
+{
+	worker_init(s, "sysward-worker");
+	worker_run(s, c, j->slot, j->next_slot, note_fd, j->shared, NULL, NULL);
+}
+
+/* ---- spares: workers forked before their request comes ---------------------------------- */
+
+/*
+ * What the server sends a spare with a request: one message on its socket, carrying as
+ * descriptors a memfd holding the request frame's body, the client's connection and the
+ * descriptors passed with the request.  The pointers are into the server's caches as they
+ * were when the spare was forked: the server sends a request only to a spare of its current
+ * generation, whose copies of them are the server's.
+ */
+struct spare_msg {
+	uint32_t body_len;
+	int nfds; /* passed with the request */
+	char slot[64], next_slot[64];
+	char cwd[PATH_MAX]; /* the request's directory as the server resolved it */
+	struct policy *policy;
+	const char *profile;
+	const struct pfilter *filter;
+	const char *policy_sha;
+};
+
+static void __attribute__((noreturn))
+spare_main(struct serve *s, int sock, unsigned char *shared, const char *slot)
+{
+	struct limits *ahead = NULL;
+	struct arena *arena;
+	struct conn c = {0};
+	struct spare_msg m;
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * (2 + PROTO_MAX_FDS))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {&m, sizeof(m)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	struct worker w = {.note_fd = 3, .client_fd = -1, .log_fd = -1, .sending = shared};
+	int fds[2 + PROTO_MAX_FDS], nfds = 0;
+	char err[PATH_MAX + 256], *body;
+	ssize_t n;
+
+	worker_init(s, "sysward-spare");
+	/* the socket on 3, the server's stderr stays on 2; nothing else of the server's */
+	if (dup3(sock, 3, O_CLOEXEC) < 0)
+		_exit(2);
+	if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
+		for (int fd = 4; fd < 65536; fd++)
+			close(fd);
+	/* what every run makes before its program starts, whatever the request: the run cgroups
+	 * (opened, and made unless the pool made them) and the argument arena.  0-5 are held
+	 * meanwhile (/dev/null where free): worker_run puts the run's descriptors there and
+	 * closes all others but those of the cgroups */
+	for (;;) {
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			_exit(2);
+		if (fd > 5) {
+			close(fd);
+			break;
+		}
+	}
+	limits_pool_use(slot);
+	if (limits_create_ahead(&ahead) < 0)
+		ahead = NULL; /* the run says why, if it is not a passing failure */
+	arena = arena_new_local();
+	do
+		n = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		_exit(0); /* retired: its run cgroups (empty) go to the next spare */
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < k && nfds < (int)ARRAY_SIZE(fds); i++)
+				memcpy(&fds[nfds++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+		}
+	if (n != (ssize_t)sizeof(m) || nfds != 2 + m.nfds || m.nfds > PROTO_MAX_FDS)
+		_exit(2); /* cannot happen: the server ends the connection, seeing no answer */
+	c.fd = w.client_fd = fds[1];
+	for (int i = 0; i < m.nfds; i++)
+		c.fds[c.nfds++] = fds[2 + i];
+	body = xmalloc((size_t)m.body_len + 1);
+	if (pread(fds[0], body, m.body_len, 0) != (ssize_t)m.body_len)
+		worker_fail(&w, "the server's worker could not read the request");
+	close(fds[0]);
+	/* the server checked all this before: the same code cannot answer differently */
+	if (proto_decode_request(&s->parser, body, m.body_len, &c.req, err, sizeof(err)) < 0 ||
+	    request_options(s, &c, m.cwd, err, sizeof(err)) < 0)
+		worker_fail(&w, "%s", err);
+	prctl(PR_SET_NAME, "sysward-worker");
+	c.have_req = true;
+	c.policy = m.policy;
+	c.profile = m.profile;
+	c.filter = m.filter;
+	c.policy_sha = m.policy_sha;
+	worker_run(s, &c, m.slot, m.next_slot, 3, shared, ahead, arena);
+}
+
+/* Retire a spare: it sees end of file and exits.  Its run cgroups hold no process and are
+ * written nothing but what any run writes there: they go back to the pool, for the next. */
+static void spare_free(struct serve *s, struct spare *sp, bool reaped)
+{
+	if (!reaped) {
+		s->retired = xrealloc(s->retired, (size_t)(s->nretired + 1) * sizeof(pid_t));
+		s->retired[s->nretired++] = sp->pid;
+	}
+	close(sp->fd);
+	if (s->nready < s->max_parallel)
+		snprintf(s->ready[s->nready++], 64, "%s", sp->slot);
+	else
+		pool_add_cleanup(s, sp->slot);
+	shared_free(sp->shared);
+	free(sp);
+}
+
+/* Keep SPARES_MAX spares of the current generation (none while shutting down). */
+static void spares_fill(struct serve *s)
+{
+	int want = s->stopping ? 0 : s->max_parallel < SPARES_MAX ? s->max_parallel : SPARES_MAX;
+
+	for (struct spare **pp = &s->spares; *pp;) {
+		struct spare *sp = *pp;
+		if (sp->gen == s->gen && !s->stopping) {
+			pp = &sp->next;
+			continue;
+		}
+		*pp = sp->next;
+		s->nspares--;
+		spare_free(s, sp, false);
+	}
+	while (s->nspares < want) {
+		struct spare *sp;
+		unsigned char *shared = shared_page();
+		char slot[64];
+		int sv[2];
+		pid_t pid;
+
+		if (!shared)
+			return;
+		if (s->nready > 0)
+			snprintf(slot, sizeof(slot), "%s", s->ready[--s->nready]);
+		else
+			pool_name(s, slot);
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+			shared_free(shared);
+			pool_add_cleanup(s, slot);
+			return;
+		}
+		pid = fork();
+		if (pid == 0) {
+			close(sv[0]);
+			spare_main(s, sv[1], shared, slot);
+		}
+		close(sv[1]);
+		if (pid < 0) {
+			close(sv[0]);
+			shared_free(shared);
+			pool_add_cleanup(s, slot);
+			return;
+		}
+		fcntl(sv[0], F_SETFL, O_NONBLOCK);
+		sp = xcalloc(1, sizeof(*sp));
+		sp->pid = pid;
+		sp->fd = sv[0];
+		sp->shared = shared;
+		snprintf(sp->slot, sizeof(sp->slot), "%s", slot);
+		sp->gen = s->gen;
+		sp->next = s->spares;
+		s->spares = sp;
+		s->nspares++;
+	}
+}
+
+/* A spare of the current generation takes the request: its pid, or 0 when there is none
+ * (or it cannot take it: it is then retired). */
+static pid_t spare_take(struct serve *s, struct conn *c, struct job *j)
+{
+	struct spare *sp, **pp;
+	struct spare_msg m = {0};
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * (2 + PROTO_MAX_FDS))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {&m, sizeof(m)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf};
+	struct cmsghdr *cm;
+	int fds[2 + PROTO_MAX_FDS], memfd;
+	pid_t pid;
+	ssize_t n;
+
+	for (pp = &s->spares; *pp && (*pp)->gen != s->gen; pp = &(*pp)->next)
+		;
+	if (!(sp = *pp) || !c->body)
+		return 0;
+	*pp = sp->next;
+	s->nspares--;
+	memfd = memfd_create("sysward-request", MFD_CLOEXEC);
+	if (memfd < 0 || write(memfd, c->body, c->body_len) != (ssize_t)c->body_len) {
+		if (memfd >= 0)
+			close(memfd);
+		spare_free(s, sp, false);
+		return 0;
+	}
+	snprintf(j->slot, sizeof(j->slot), "%s", sp->slot);
+	m.body_len = c->body_len;
+	m.nfds = c->nfds;
+	snprintf(m.slot, sizeof(m.slot), "%s", j->slot);
+	snprintf(m.next_slot, sizeof(m.next_slot), "%s", j->next_slot);
+	snprintf(m.cwd, sizeof(m.cwd), "%s", c->cwd);
+	m.policy = c->policy;
+	m.profile = c->profile;
+	m.filter = c->filter;
+	m.policy_sha = c->policy_sha;
+	fds[0] = memfd;
+	fds[1] = c->fd;
+	memcpy(fds + 2, c->fds, sizeof(int) * (size_t)c->nfds);
+	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)(2 + c->nfds));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)(2 + c->nfds));
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)(2 + c->nfds));
+	do
+		n = sendmsg(sp->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	close(memfd);
+	if (n != (ssize_t)sizeof(m)) {
+		/* it died, or cannot keep up: a fresh fork does the run */
+		spare_free(s, sp, false);
+		j->slot[0] = '\0';
+		return 0;
+	}
+	pid = sp->pid;
+	j->rfd = sp->fd;
+	j->shared = sp->shared;
+	free(sp);
+	return pid;
 }
 
 static void job_start(struct serve *s, struct conn *c)
@@ -924,35 +1332,49 @@ static void job_start(struct serve *s, struct conn *c)
 	struct job *j = xcalloc(1, sizeof(*j));
 	int p[2];
 
-	if (s->nready > 0)
-		snprintf(j->slot, sizeof(j->slot), "%s", s->ready[--s->nready]);
-	else
-		pool_name(s, j->slot);
 	if (s->pool_ahead)
 		pool_name(s, j->next_slot);
 	/* looked up now: a later eviction or reload cannot pull it from under the worker */
-	c->policy = cached_policy(s, c, &c->profile);
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		conn_error(s, c, "the server cannot start a run: pipe failed", false, false);
+	{
+		struct pcache *e = NULL;
+		c->policy = cached_policy(s, c, &c->profile, &e);
+		c->filter = c->policy ? cached_filter(s, e, c) : NULL;
+		c->policy_sha = c->policy && e->sha[0] ? e->sha : NULL;
+	}
+	j->pid = spare_take(s, c, j); /* with its run cgroups (j->slot) */
+	if (j->pid <= 0 && s->nready > 0)
+		snprintf(j->slot, sizeof(j->slot), "%s", s->ready[--s->nready]);
+	else if (j->pid <= 0)
+		pool_name(s, j->slot);
+	if (j->pid > 0) {
+		/* a spare took it */
+	} else if (!(j->shared = shared_page()) || pipe2(p, O_CLOEXEC) < 0) {
+		conn_error(s, c, "the server cannot start a run: out of resources", false, false);
+		shared_free(j->shared);
 		pool_add_cleanup(s, j->slot);
 		free(j);
 		conn_reset(c);
 		return;
+	} else {
+		j->pid = fork();
+		if (j->pid == 0)
+			worker_main(s, c, j, p[1]);
+		close(p[1]);
+		if (j->pid < 0) {
+			close(p[0]);
+			conn_error(s, c, "the server cannot start a run: fork failed", false,
+				   false);
+			shared_free(j->shared);
+			pool_add_cleanup(s, j->slot);
+			free(j);
+			conn_reset(c);
+			return;
+		}
+		j->rfd = p[0];
+		fcntl(j->rfd, F_SETFL, O_NONBLOCK);
 	}
-	j->pid = fork();
-	if (j->pid == 0)
-		worker_main(s, c, j, p[1]);
-	close(p[1]);
-	if (j->pid < 0) {
-		close(p[0]);
-		conn_error(s, c, "the server cannot start a run: fork failed", false, false);
-		pool_add_cleanup(s, j->slot);
-		free(j);
-		conn_reset(c);
-		return;
-	}
-	j->rfd = p[0];
-	fcntl(j->rfd, F_SETFL, O_NONBLOCK);
+	free(c->body);
+	c->body = NULL;
 	j->conn = c;
 	c->job = j;
 	c->state = CS_RUNNING;
@@ -963,6 +1385,7 @@ static void job_start(struct serve *s, struct conn *c)
 	j->next = s->jobs;
 	s->jobs = j;
 	s->running++;
+	spares_fill(s); /* the next run's worker, forked while this one runs */
 }
 
 static void start_queued(struct serve *s)
@@ -994,7 +1417,7 @@ static void queue_remove(struct serve *s, struct conn *c)
 /* The worker's notes: once it has answered, the connection is the client's again (it may
  * carry the next request while the worker tears down; the worker still counts against
  * --max-parallel until it exits). */
-static void job_read(struct serve *s, struct job *j)
+static struct conn *job_read(struct serve *s, struct job *j)
 {
 	while (j->rfd >= 0) {
 		char buf[16];
@@ -1009,10 +1432,8 @@ static void job_read(struct serve *s, struct job *j)
 			j->rfd = -1;
 			break;
 		}
-		for (ssize_t i = 0; i < n; i++) {
-			j->sending |= buf[i] == WORKER_SENDING;
+		for (ssize_t i = 0; i < n; i++)
 			j->answered |= buf[i] == WORKER_ANSWERED;
-		}
 	}
 	if (j->answered && j->conn) {
 		struct conn *c = j->conn;
@@ -1021,7 +1442,9 @@ static void job_read(struct serve *s, struct job *j)
 		conn_reset(c);
 		if (s->stopping)
 			conn_close(s, c);
+		return c->dead ? NULL : c;
 	}
+	return NULL;
 }
 
 static void job_finish(struct serve *s, struct job *j)
@@ -1033,6 +1456,7 @@ static void job_finish(struct serve *s, struct job *j)
 	c = j->conn;
 	if (j->rfd >= 0)
 		close(j->rfd);
+	j->sending = j->shared && j->shared[0];
 	if (c && j->sending) {
 		/* it died half-way through its answer: the stream cannot be trusted */
 		conn_close(s, c);
@@ -1071,6 +1495,7 @@ static void job_finish(struct serve *s, struct job *j)
 			*pp = j->next;
 			break;
 		}
+	shared_free(j->shared);
 	free(j);
 	s->running--;
 }
@@ -1093,8 +1518,21 @@ static void reap(struct serve *s)
 		}
 		for (j = s->jobs; j && j->pid != pid; j = j->next)
 			;
-		if (!j)
+		if (!j) {
+			for (int i = 0; i < s->nretired; i++)
+				if (s->retired[i] == pid)
+					s->retired[i--] = s->retired[--s->nretired];
+			/* a spare: retired, or it died waiting (forget it) */
+			for (struct spare **pp = &s->spares; *pp; pp = &(*pp)->next)
+				if ((*pp)->pid == pid) {
+					struct spare *sp = *pp;
+					*pp = sp->next;
+					s->nspares--;
+					spare_free(s, sp, true);
+					break;
+				}
 			continue;
+		}
 		j->exited = true;
 		j->status = st;
 		job_finish(s, j);
@@ -1123,9 +1561,8 @@ static void request_complete(struct serve *s, struct conn *c)
 			   false);
 		goto drop;
 	}
+	/* the body stays until the run starts: a spare decodes it again */
 	r = proto_decode_request(&s->parser, c->body, c->body_len, &c->req, err, sizeof(err));
-	free(c->body);
-	c->body = NULL;
 	if (r < 0) {
 		conn_error(s, c, err, false, false);
 		goto drop;
@@ -1141,7 +1578,7 @@ static void request_complete(struct serve *s, struct conn *c)
 		conn_error(s, c, "the server is shutting down", false, true);
 		goto drop;
 	}
-	if (request_options(s, c, err, sizeof(err)) < 0) {
+	if (request_options(s, c, NULL, err, sizeof(err)) < 0) {
 		conn_error(s, c, err, false, false);
 		goto drop;
 	}
@@ -1395,6 +1832,7 @@ static void begin_shutdown(struct serve *s, bool kill_jobs)
 		for (struct conn *c = s->conns; c; c = c->next)
 			if (!c->dead && (c->state == CS_IDLE || c->state == CS_READING) && !c->out)
 				conn_close(s, c);
+		spares_fill(s); /* retires them all */
 	}
 	if (kill_jobs) {
 		if (again && !s->stop_deadline && s->running)
@@ -1407,6 +1845,12 @@ static void begin_shutdown(struct serve *s, bool kill_jobs)
 
 static void final_cleanup(struct serve *s)
 {
+	/* spares still making or removing their run cgroups: before the cgroups are removed */
+	for (int i = 0; i < s->nretired; i++) {
+		kill(s->retired[i], SIGKILL);
+		waitpid(s->retired[i], NULL, 0);
+	}
+	s->nretired = 0;
 	while (s->nready > 0)
 		limits_pool_remove(s->ready[--s->nready], 0);
 	for (int i = 0; i < s->ncleanups; i++)
@@ -1438,6 +1882,7 @@ static void handle_signals(struct serve *s)
 		case SIGHUP:
 			if (load_policy_dir(s) == 0) {
 				cache_clear(s);
+				spares_fill(s); /* the old ones hold the old policies */
 				warnx_("serve: policy directory reloaded (%d policies)",
 				       s->npnames);
 			} else {
@@ -1596,9 +2041,13 @@ static void loop(struct serve *s)
 			case K_CONN:
 				conn_event(s, who[i], pfd[i].revents);
 				break;
-			case K_JOB:
-				job_read(s, who[i]);
+			case K_JOB: {
+				/* answered: its client may have sent the next request already */
+				struct conn *c = job_read(s, who[i]);
+				if (c)
+					conn_read(s, c);
 				break;
+			}
 			}
 		}
 		if (signals)
@@ -1651,6 +2100,7 @@ int serve_main(const struct options *o)
 
 	report_init(s);
 	pool_init(s); /* forks the keeper: before any connection exists */
+	spares_fill(s);
 	if (listen_socket(s) < 0) {
 		clean_exit = true;
 		final_cleanup(s);

@@ -748,6 +748,72 @@ static void test_v1_pids_cpu_cpus(void **state)
 	finish(l);
 }
 
+/* A spare worker's limits (serve): made before the settings are known, adopted after. */
+static void test_v1_ahead_adopt(void **state)
+{
+	struct settings s = base_settings();
+	char name[64], mem[2 * PATH_MAX], pids[2 * PATH_MAX], why[512];
+	struct limits *l;
+	pid_t pid;
+	int rfd, fds[16];
+
+	if (!can_v1())
+		skip();
+	snprintf(name, sizeof(name), "uttest%d-0", (int)getpid());
+	snprintf(mem, sizeof(mem), "%s/sysward/%s", host_mounts.v1[CG1_MEMORY].path, name);
+	snprintf(pids, sizeof(pids), "%s/sysward/%s", host_mounts.v1[CG1_PIDS].path, name);
+	setenv("SYSWARD_CGROUP", "v1", 1);
+	limits_pool_use(name);
+
+	/* made and opened without limits, then given the run's */
+	assert_int_equal(limits_create_ahead(&l), 0);
+	cur = l;
+	assert_int_equal(access(mem, F_OK), 0);
+	assert_true(limits_fds(l, fds, 16) >= 2);
+	s.set[LIM_MEMORY] = s.set[LIM_PIDS] = true;
+	s.memory = 64 << 20;
+	s.pids = 16;
+	assert_int_equal(limits_adopt(l, &s), 0);
+	assert_string_equal(limits_backend_name(l), "v1");
+	assert_null(limits_notice(l));
+	pid = spawn(l, child_burn, 1, &rfd); /* spawn() moves it into the adopted groups */
+	reap(pid);
+	close(rfd);
+	assert_true(knob_u64(mem, "memory.limit_in_bytes") == 64u << 20);
+	assert_int_equal(knob_u64(pids, "pids.max"), 16);
+	finish(l);
+	assert_int_equal(access(mem, F_OK), -1);
+
+	/* another backend asked for in the environment: not adopted; dropped, the groups stay
+	 * and limits_create takes them */
+	assert_int_equal(limits_create_ahead(&l), 0);
+	cur = l;
+	setenv("SYSWARD_CGROUP", "none", 1);
+	assert_int_equal(limits_adopt(l, &s), -EAGAIN);
+	limits_drop(l);
+	cur = NULL;
+	assert_int_equal(access(mem, F_OK), 0);
+	setenv("SYSWARD_CGROUP", "v1", 1);
+	assert_int_equal(limits_create(&l, &s, why, sizeof(why)), 0);
+	cur = l;
+	assert_true(knob_u64(mem, "memory.limit_in_bytes") == 64u << 20);
+	finish(l);
+	assert_int_equal(access(mem, F_OK), -1);
+
+	/* --cpus needs a group in the cpuset hierarchy, not made ahead */
+	if (host_mounts.v1[CG1_CPUSET].found) {
+		s = base_settings();
+		s.set[LIM_CPUS] = true;
+		snprintf(s.cpus, sizeof(s.cpus), "0");
+		assert_int_equal(limits_create_ahead(&l), 0);
+		cur = l;
+		assert_int_equal(limits_adopt(l, &s), -EAGAIN);
+		finish(l);
+	}
+	limits_pool_use(NULL);
+	unsetenv("SYSWARD_CGROUP");
+}
+
 static void test_v2(void **state)
 {
 	struct settings s = base_settings();
@@ -931,6 +997,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_v1_limits_and_teardown, teardown),
 	    cmocka_unit_test_teardown(test_v1_oom, teardown),
 	    cmocka_unit_test_teardown(test_v1_pids_cpu_cpus, teardown),
+	    cmocka_unit_test_teardown(test_v1_ahead_adopt, teardown),
 	    cmocka_unit_test_teardown(test_v2, teardown),
 	    cmocka_unit_test_teardown(test_none_fallback, teardown),
 	    cmocka_unit_test_teardown(test_scratch_and_rlimits, teardown),

@@ -68,9 +68,14 @@ int cg_dir_make_fresh(struct cg_dir *d, const char *parent_path, const char *nam
 
 void cg_reap_stale(const char *parent_path)
 {
-	DIR *dir = opendir(parent_path);
+	DIR *dir;
 	struct dirent *de;
 
+	/* a server's worker (a pool name): the server sweeps what its kind leaves, and another
+	 * `sysward run` reaps the run-* groups; a run of the server need not read the directory */
+	if (limits_pool_name[0])
+		return;
+	dir = opendir(parent_path);
 	if (!dir)
 		return;
 	while ((de = readdir(dir))) {
@@ -280,6 +285,19 @@ static int cg_members(const int *dirfds, size_t n, pid_t **out, size_t *cnt)
 		qsort(all, total, sizeof(*all), cmp_pid);
 	*out = all;
 	*cnt = total;
+	return 0;
+}
+
+int cg_populated(const int *dirfds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char buf[16];
+		ssize_t r = cg_read(dirfds[i], "cgroup.procs", buf, sizeof(buf));
+		if (r < 0)
+			return (int)r;
+		if (r > 0)
+			return 1;
+	}
 	return 0;
 }
 

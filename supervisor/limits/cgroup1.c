@@ -79,7 +79,7 @@ static int cg1_make_runs(struct cg1 *c)
 	return -EEXIST;
 }
 
-static int cg1_set_limits(struct cg1 *c, const struct settings *s, char *why, size_t whysz)
+int cg1_set_limits(struct cg1 *c, const struct settings *s, char *why, size_t whysz)
 {
 	struct cg_dir *d;
 	char mems[1024];
@@ -276,6 +276,11 @@ int cg1_kill(struct cg1 *c)
 
 	for (int j = 0; j < c->n; j++)
 		fds[j] = c->run[j].fd;
+	/* Empty (the usual end of a run: the tracer saw every task exit): nothing can come in
+	 * but a fork of a member or a move by us, so there is nothing to freeze or kill.  The
+	 * freezer writes cost ~0.25 ms on an empty group here. */
+	if (cg_populated(fds, (size_t)c->n) == 0)
+		return 0;
 	/* Not waiting for FROZEN: frozen or not, each pass kills every member it sees, and the
 	 * freezer only stops new forks.  Killed frozen tasks die when thawed. */
 	if (fz)

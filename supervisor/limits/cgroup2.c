@@ -102,7 +102,7 @@ static int cg2_make_delegated(struct cg2 *c, const char *own)
 	return r;
 }
 
-static int cg2_set_limits(struct cg2 *c, const struct settings *s, char *why, size_t whysz)
+int cg2_set_limits(struct cg2 *c, const struct settings *s, char *why, size_t whysz)
 {
 	char buf[512];
 	int fd = c->run.fd;

@@ -120,6 +120,8 @@ int cg_read_pids(int dirfd, pid_t **pids, size_t *n);
  * reused outside the run is never hit.  The caller freezes/thaws around it.  0 or -errno.
  */
 int cg_kill_members(const int *dirfds, size_t n);
+/* Has any of the cgroups `dirfds` a member?  1, 0, or -errno. */
+int cg_populated(const int *dirfds, size_t n);
 /* Wait until no process is a member: pidfd exits (v1) or cgroup.events `populated 0` (v2).
  * Bounded by `timeout_ms`.  0, -ETIMEDOUT or -errno. */
 int cg_wait_empty(const int *dirfds, size_t n, bool v2_events, int timeout_ms);
@@ -139,6 +141,8 @@ struct cg1 {
 int cg1_create(struct cg1 *c, const struct limits_mounts *m, const struct settings *s, char *why,
 	       size_t whysz);
 int cg1_add_pid(struct cg1 *c, pid_t pid);
+/* Write the limits of `s` into the run's groups (cg1_create does; limits_adopt again). */
+int cg1_set_limits(struct cg1 *c, const struct settings *s, char *why, size_t whysz);
 bool cg1_has(const struct cg1 *c, enum cg1_ctl ctl);
 /* Fill the parts of `u` the used controllers know (cpu, memory, pids).  0 or first -errno. */
 int cg1_sample(struct cg1 *c, struct limits_usage *u);
@@ -163,6 +167,8 @@ struct cg2 {
 int cg2_create(struct cg2 *c, const char *root, const char *own, const struct settings *s,
 	       char *why, size_t whysz);
 int cg2_add_pid(struct cg2 *c, pid_t pid);
+/* Find the run group's controllers and write the limits of `s` (cg2_create; limits_adopt). */
+int cg2_set_limits(struct cg2 *c, const struct settings *s, char *why, size_t whysz);
 /* Fill cpu (always) and memory, pids (when enabled) in `u`.  0 or first -errno. */
 int cg2_sample(struct cg2 *c, struct limits_usage *u);
 /* cgroup.kill, or freeze + kill every member + thaw.  0 or -errno. */

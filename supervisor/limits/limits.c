@@ -26,6 +26,10 @@ struct limits {
 	struct scratch scr;
 	bool oom, pids_hit; /* sticky */
 	char notice[1024];
+	/* what the backend was chosen from, for limits_adopt */
+	char *force, *root_env; /* SYSWARD_CGROUP, SYSWARD_CGROUP_ROOT (NULL: unset) */
+	char cg_why[256];	/* why no cgroup is used (backend none) */
+	bool cpuset_mounted;	/* a v1 cpuset hierarchy (only --cpus makes a group there) */
 };
 
 
@@ -186,10 +190,12 @@ int limits_create(struct limits **out, const struct settings *s, char *why, size
 	const char *root_env = getenv("SYSWARD_CGROUP_ROOT");
 	struct limits_mounts *m = xcalloc(1, sizeof(*m));
 	struct limits *l = xcalloc(1, sizeof(*l));
-	char cg_why[256] = "";
+	char *cg_why = l->cg_why;
 	char *mi;
 	int r;
 
+	l->force = force ? xstrdup(force) : NULL;
+	l->root_env = root_env ? xstrdup(root_env) : NULL;
 	l->s = *s;
 	cg_dir_init(&l->v2.parent);
 	cg_dir_init(&l->v2.run);
@@ -224,7 +230,8 @@ int limits_create(struct limits **out, const struct settings *s, char *why, size
 			 force);
 		goto fail;
 	}
-	r = setup_cgroup(l, m, root_env, cg_why, sizeof(cg_why));
+	l->cpuset_mounted = m->v1[CG1_CPUSET].found;
+	r = setup_cgroup(l, m, root_env, cg_why, sizeof(l->cg_why));
 	if (r < 0) {
 		if (force && *force) {
 			snprintf(why, whysz, "SYSWARD_CGROUP=%s: %s", force, cg_why);
@@ -248,6 +255,101 @@ fail:
 	limits_destroy(l);
 	*out = NULL;
 	return r;
+}
+
+int limits_create_ahead(struct limits **out)
+{
+	struct settings none;
+	char why[256];
+
+	memset(&none, 0, sizeof(none));
+	return limits_create(out, &none, why, sizeof(why));
+}
+
+static bool same_env(const char *name, const char *then)
+{
+	const char *now = getenv(name);
+
+	return (!now && !then) || (now && then && !strcmp(now, then));
+}
+
+int limits_adopt(struct limits *l, const struct settings *s)
+{
+	char why[512];
+	bool need_mem = s->set[LIM_MEMORY], need_pids = s->set[LIM_PIDS];
+	bool need_cpus = s->set[LIM_CPUS];
+
+	/* anything limits_create would do otherwise than it did for `l` (made without limits):
+	 * the caller does it with limits_create, whose messages are the ones a run gives */
+	if (!same_env("SYSWARD_CGROUP", l->force) || !same_env("SYSWARD_CGROUP_ROOT", l->root_env))
+		return -EAGAIN;
+	if (l->scr.mode != SCR_NONE || l->s.set[LIM_CPUS] || l->s.set[LIM_MEMORY] ||
+	    l->s.set[LIM_PIDS] || l->s.set[LIM_SCRATCH])
+		return -EAGAIN; /* not made ahead, or adopted once already */
+	l->s = *s;
+	if (check_settings(l, why, sizeof(why)) < 0)
+		return -EAGAIN;
+	switch (l->backend) {
+	case LIMITS_CGROUP_V1:
+		/* --cpus makes a group in the cpuset hierarchy; memory, pids are knobs */
+		if (need_cpus && l->cpuset_mounted)
+			return -EAGAIN;
+		if (cg1_set_limits(&l->v1, s, why, sizeof(why)) < 0)
+			return -EAGAIN;
+		break;
+	case LIMITS_CGROUP_V2:
+		/* limits_create turns a controller on at the root only when a limit needs it */
+		if ((need_mem && !l->v2.memory) || (need_pids && !l->v2.pids) ||
+		    (need_cpus && !l->v2.cpuset))
+			return -EAGAIN;
+		if (cg2_set_limits(&l->v2, s, why, sizeof(why)) < 0)
+			return -EAGAIN;
+		break;
+	case LIMITS_NONE:
+		break;
+	}
+	l->affinity = need_cpus && !l->cg_cpus;
+	if (s->set[LIM_SCRATCH] && scr_create(&l->scr, s->scratch, why, sizeof(why)) < 0)
+		return -EAGAIN;
+	build_notice(l, l->force, l->cg_why);
+	return 0;
+}
+
+int limits_fds(const struct limits *l, int *fds, int max)
+{
+	int n = 0;
+
+	for (int j = 0; j < l->v1.n; j++) {
+		if (l->v1.run[j].fd >= 0 && n < max)
+			fds[n++] = l->v1.run[j].fd;
+		if (l->v1.parent[j].fd >= 0 && n < max)
+			fds[n++] = l->v1.parent[j].fd;
+	}
+	if (l->v2.run.fd >= 0 && n < max)
+		fds[n++] = l->v2.run.fd;
+	if (l->v2.parent.fd >= 0 && n < max)
+		fds[n++] = l->v2.parent.fd;
+	return n;
+}
+
+/* Close without removing: the groups stay for a limits_create of the same pool name. */
+void limits_drop(struct limits *l)
+{
+	if (!l)
+		return;
+	for (int j = 0; j < l->v1.n; j++) {
+		l->v1.run[j].made = l->v1.parent[j].made = false;
+		cg_dir_remove(&l->v1.run[j], NULL);
+		cg_dir_remove(&l->v1.parent[j], NULL);
+	}
+	l->v2.run.made = l->v2.parent.made = false;
+	cg_dir_remove(&l->v2.run, NULL);
+	cg_dir_remove(&l->v2.parent, NULL);
+	scr_destroy(&l->scr);
+	fb_free(&l->fb);
+	free(l->force);
+	free(l->root_env);
+	free(l);
 }
 
 int limits_add_pid(struct limits *l, pid_t pid)
@@ -376,6 +478,8 @@ void limits_destroy(struct limits *l)
 		cg2_destroy(&l->v2);
 	scr_destroy(&l->scr);
 	fb_free(&l->fb);
+	free(l->force);
+	free(l->root_env);
 	free(l);
 }
 

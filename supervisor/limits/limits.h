@@ -68,6 +68,22 @@ struct limits_usage {
  */
 int limits_create(struct limits **out, const struct settings *s, char *why, size_t whysz);
 
+/*
+ * A server's spare worker (serve.c), before its request is known: limits_create() for a run
+ * without limits, in the pool cgroups set by limits_pool_use().  limits_adopt() then makes it
+ * the limits of the run's settings `s` when that is what limits_create(s) would have made
+ * (the same SYSWARD_CGROUP environment; no new hierarchy or controller needed): 0; else
+ * -EAGAIN, and the caller limits_drop()s it and calls limits_create(), which adopts the same
+ * groups.  An ahead object never used goes with limits_destroy().
+ */
+int limits_create_ahead(struct limits **out);
+int limits_adopt(struct limits *l, const struct settings *s);
+/* Free without removing the cgroups (they stay for the pool name's next limits_create). */
+void limits_drop(struct limits *l);
+/* The descriptors `l` holds open (at most max of them): a process that closes all others
+ * keeps these.  Their number. */
+int limits_fds(const struct limits *l, int *fds, int max);
+
 /* Parent: move the (stopped, not yet exec'd) child into the run's cgroups.  0 or -errno. */
 int limits_add_pid(struct limits *l, pid_t pid);
 

@@ -11,6 +11,7 @@
  *   env NAME     print the value of NAME (or "(unset)")
  *   pwd          print the working directory
  *   exit N       exit with status N
+ *   uname        call uname(2) and print "uname ok" or "uname errno N" (exit 0 either way)
  *
  * Run natively: `spin` and `block` never end (that is the point).
  */
@@ -18,6 +19,7 @@
 
 #include <limits.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 
 static long arg_long(const char *s)
 {
@@ -104,5 +106,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "exit"))
 		return (int)arg_long(arg);
+	if (!strcmp(mode, "uname")) {
+		struct utsname u;
+		if (uname(&u) == 0)
+			printf("uname ok\n");
+		else
+			printf("uname errno %d\n", errno);
+		return 0;
+	}
 	tt_fail("unknown mode '%s'", mode);
 }
