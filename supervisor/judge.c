@@ -486,14 +486,15 @@ static bool direct_allowed(struct run *r)
  *     each directory left by "..") may be changed by the sandbox (judge_path_fixed); and a
  *     relative name starts where it was judged: the cwd is not shared (CLONE_FS), the dirfd
  *     is in an fd table not shared (threads, CLONE_FILES).
- * Anything else, including a name in a file mapping or a redirect, takes the arena.
+ * Anything else, including a name in a file mapping or a redirect, takes the arena.  An
+ * exec run this way is still judged again by what the kernel ran (the exec event).
  */
 static bool direct_arg_ok(struct call *c, int i, size_t len, int dirfd, const char *name,
 			  const struct resolved *res)
 {
 	struct tracee *t = c->t;
 
-	if (!direct_allowed(c->r) || c->is_exec || c->redirected || t->vm_shared)
+	if (!direct_allowed(c->r) || c->redirected || t->vm_shared)
 		return false;
 	if (res->unstable || res->magic || res->via_magic)
 		return false;
@@ -1360,7 +1361,7 @@ static void apply_decision(struct run *r, struct tracee *t, struct call *c)
 	}
 
 	t->in_exec = c->is_exec;
-	if (!c->rewrite && !c->fix && !c->is_exec) {
+	if (!c->rewrite && !c->fix && (!c->is_exec || c->direct)) {
 		if (c->slot >= 0)
 			arena_slot_put(t->arena, c->slot);
 		tracee_resume(r, t, PTRACE_CONT, 0);
