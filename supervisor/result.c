@@ -102,6 +102,8 @@ void result_json(struct jbuf *jb, const struct result *res)
 		}
 		jb_arr_end(jb);
 		jb_kdouble(jb, "trap_seconds", total, 6);
+		jb_key(jb, "one_stop_calls");
+		jb_uint(jb, res->direct_calls);
 		jb_obj_end(jb);
 	}
 	jb_obj_end(jb);
