@@ -352,6 +352,11 @@ void limits_drop(struct limits *l)
 	free(l);
 }
 
+int limits_clone_fd(const struct limits *l)
+{
+	return l && l->backend == LIMITS_CGROUP_V2 ? l->v2.run.fd : -1;
+}
+
 int limits_add_pid(struct limits *l, pid_t pid)
 {
 	switch (l->backend) {

@@ -86,6 +86,10 @@ int limits_fds(const struct limits *l, int *fds, int max);
 
 /* Parent: move the (stopped, not yet exec'd) child into the run's cgroups.  0 or -errno. */
 int limits_add_pid(struct limits *l, pid_t pid);
+/* cgroup v2: the run group's directory fd, for clone3(CLONE_INTO_CGROUP), which makes the
+ * child there without the move limits_add_pid does (a move waits for an RCU grace period).
+ * -1: none (v1, none): fork, then limits_add_pid. */
+int limits_clone_fd(const struct limits *l);
 
 /*
  * Forked child, before exec; async-signal-safe (no allocation, no stdio).  RLIMIT_CORE=0,
