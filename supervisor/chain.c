@@ -231,6 +231,8 @@ static int pin_path(struct call *c, const struct chain_path *p, bool parent, cha
 			    (p->trailing ? O_DIRECTORY : 0);
 	}
 	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	if (tracee_ns_path(c->r, dir, sizeof(dir)) < 0) /* /proc/PID in the tracee's view */
+		return -ENAMETOOLONG;
 	pp = call_arena_put(c, dir, strlen(dir) + 1);
 	hp = pp ? call_arena_put(c, &how, sizeof(how)) : 0;
 	if (!hp)

@@ -160,6 +160,9 @@ static int walk(struct tracee *t, const char *name, bool follow, struct resolved
 					       (int)t->tid);
 			continue;
 		}
+		/* /proc/PID and /proc/PID/task/TID: the tracee names them in its PID namespace */
+		if (t->run && t->run->pidns)
+			len = tracee_host_path(t->run, out->path, true);
 		/* an entry that the sandbox cannot change stays what lstat() found: no symlink */
 		if (t->run && judge_entry_known(t->run, out->path, len))
 			continue;
@@ -248,6 +251,8 @@ static int dirfd_path(struct tracee *t, int dirfd, struct resolved *out)
 		return -EBADF;
 	if (e < 0)
 		return e;
+	if (is_path && t->run && t->run->pidns)
+		tracee_host_path(t->run, out->path, false); /* a directory of its own /proc */
 	if (!is_path) {
 		/* no path to start from: keep the magic link to judge */
 		snprintf(out->path, sizeof(out->path), "/proc/%d/fd/%d", (int)t->tgid, dirfd);
