@@ -143,7 +143,8 @@ static bool own_proc_path(struct run *r, const char *p)
 	pid = strtol(p + 6, &end, 10);
 	if (*end != '/' && *end != '\0')
 		return false;
-	return tracee_is_member(r, (pid_t)pid);
+	/* resolved names are in the tracee's view (its PID namespace) */
+	return tracee_is_member(r, tracee_host_tid(r, (pid_t)pid));
 }
 
 /* ---- paths ------------------------------------------------------------------------- */
@@ -714,12 +715,6 @@ static void judge_path_arg(struct call *c, int i, unsigned *open_acc_out)
 		uint64_t p;
 		int n = snprintf(final, sizeof(final), "%s%s", res.path,
 				 res.trailing_slash && strcmp(res.path, "/") ? "/" : "");
-		/* /proc/PID as the tracee's PID namespace calls it */
-		if (n >= 0 && (size_t)n < sizeof(final) &&
-		    tracee_ns_path(c->r, final, sizeof(final)) == 0)
-			n = (int)strlen(final);
-		else
-			n = -1;
 		if (n < 0 || (size_t)n >= sizeof(final)) {
 			call_builtin(c, POL_DENY, ENAMETOOLONG);
 			return;
