@@ -18,6 +18,8 @@
 #include "tt.h"
 
 #include <dirent.h>
+#include <stdbool.h>
+#include <sys/wait.h>
 #include <sys/prctl.h>
 
 static bool want(int argc, char **argv, const char *what)
