@@ -5,7 +5,8 @@ namespace; otherwise it does, the program's exec record carries `nspid` 2 (what 
 pid, also printed as `pid N` on stdout) and its tracer pid is the program's `pid`/`tid`; the
 launch child and the namespace's init leave no record (no `spawn` of the program, no `exit`
 but the program's own, `processes` counts the program's processes only).  In both cases no
-process called pidns-daemon (the row's double-forked daemon) is alive after the run.
+process called pidns-daemon (the row's double-forked daemon) is alive after the run (a zombie
+is not: without the namespace the machine's init reaps it when it gets to it).
 """
 import os
 import sys
@@ -44,9 +45,12 @@ def main():
         if d.isdigit():
             try:
                 comm = open(f"/proc/{d}/comm").read().strip()
-            except OSError:
+                state = open(f"/proc/{d}/stat").read().rsplit(") ", 1)[1][0]
+            except (OSError, IndexError):
                 continue
-            c.check(comm != "pidns-daemon", f"the double-forked daemon lives on as pid {d}")
+            # a zombie is dead: without the namespace, the machine's init reaps it later
+            c.check(comm != "pidns-daemon" or state in "ZX",
+                    f"the double-forked daemon lives on as pid {d} (state {state})")
     c.done()
 
 
