@@ -71,7 +71,8 @@ static void see_tracer(bool ns)
 	if (!ns) {
 		/* control: without the namespace the tracer has a pid here, and it is refused */
 		TT_CHECK(tracer > 0 && tracer == getppid() && is_sysward(tracer),
-			 "nons: the tracer (%d) should be our parent (%d)", (int)tracer, (int)getppid());
+			 "nons: the tracer (%d) should be our parent (%d)", (int)tracer,
+			 (int)getppid());
 		errno = 0;
 		TT_CHECK(kill(tracer, 0) < 0, "kill(tracer, 0) was allowed");
 		return;
@@ -79,7 +80,8 @@ static void see_tracer(bool ns)
 	if (tracer != 0)
 		BAD("TracerPid is %d: the tracer has a pid in our view", (int)tracer);
 	if (getppid() != 1 || is_sysward(getppid()))
-		BAD("our parent is %d (%s)", (int)getppid(), is_sysward(getppid()) ? "sysward" : "?");
+		BAD("our parent is %d (%s)", (int)getppid(),
+		    is_sysward(getppid()) ? "sysward" : "?");
 	DIR *d = opendir("/proc");
 	if (!d)
 		tt_fail("opendir /proc: %s", strerror(errno));
@@ -163,8 +165,9 @@ int main(int argc, char **argv)
 	if (ns && geteuid() != 0)
 		tt_skip("not root: no PID namespace backstop");
 	if (ns)
-		TT_CHECK(getpid() == 2 && getppid() == 1, "pid %d, parent %d: not in a PID namespace",
-			 (int)getpid(), (int)getppid());
+		TT_CHECK(getpid() == 2 && getppid() == 1,
+			 "pid %d, parent %d: not in a PID namespace", (int)getpid(),
+			 (int)getppid());
 	if (want(argc, argv, "see-tracer"))
 		see_tracer(ns);
 	if (want(argc, argv, "kill-all"))
