@@ -68,9 +68,15 @@ static const char *const follow_form[][2] = {
 	{ "lsetxattr", "setxattr" }, { "llistxattr", "listxattr" }, { "lremovexattr", "removexattr" },
 };
 
-static bool is_symlink(const char *path)
+static bool is_symlink(struct run *r, const char *canon)
 {
+	char path[PATH_MAX];
 	struct stat st;
+
+	/* canon is the tracee's view; the tracer's /proc names its PID namespace's tasks by
+	 * the tracer's pids */
+	snprintf(path, sizeof(path), "%s", canon);
+	tracee_host_path(r, path, false);
 	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
 }
 
@@ -384,7 +390,7 @@ void chain_apply(struct call *c)
 		}
 		if (!c->gone)
 			close_pin(c, pins[0]);
-	} else if (strncmp(c->name, "readlink", 8) == 0 && !is_symlink(c->paths[0].canon)) {
+	} else if (strncmp(c->name, "readlink", 8) == 0 && !is_symlink(c->r, c->paths[0].canon)) {
 		ret = -EINVAL; /* what readlink says of anything but a symlink */
 	} else {
 		bool entry = entry_at(c->name) != NULL;

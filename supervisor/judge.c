@@ -145,7 +145,8 @@ static bool own_proc_path(struct run *r, const char *p)
 	pid = strtol(p + 6, &end, 10);
 	if (*end != '/' && *end != '\0')
 		return false;
-	return tracee_is_member(r, (pid_t)pid);
+	/* resolved names are in the tracee's view (its PID namespace) */
+	return tracee_is_member(r, tracee_host_tid(r, (pid_t)pid));
 }
 
 /* ---- paths ------------------------------------------------------------------------- */
@@ -1009,26 +1010,29 @@ static bool pid_ok(struct run *r, long pid)
 		return false; /* every process the caller may signal: the tracer included */
 	if (pid < 0)
 		pid = -pid; /* a process group: its leader must be ours */
-	return tracee_is_member(r, (pid_t)pid);
+	/* the tracee names it in its PID namespace */
+	return tracee_is_member(r, tracee_host_tid(r, (pid_t)pid));
 }
 
 static bool core_raise(struct call *c);
 
 /* The process a pidfd (or a /proc/PID directory fd) of the tracee refers to, or 0. */
-static pid_t pidfd_pid(pid_t tid, int fd)
+static pid_t pidfd_pid(struct run *r, pid_t tid, int fd)
 {
 	char p[64], buf[4096];
 	const char *pid;
 	ssize_t n;
 
+	/* fdinfo's Pid: is in the view of the /proc read, the tracer's */
 	snprintf(p, sizeof(p), "/proc/%d/fdinfo/%d", (int)tid, fd);
 	if (read_small_file(p, buf, sizeof(buf)) > 0 && (pid = strstr(buf, "\nPid:")))
 		return (pid_t)atoi(pid + 5);
+	/* a directory of the tracee's /proc: named in its PID namespace */
 	snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)tid, fd);
 	n = readlink(p, buf, sizeof(buf) - 1);
 	if (n > 6 && strncmp(buf, "/proc/", 6) == 0) {
 		buf[n] = '\0';
-		return (pid_t)atoi(buf + 6);
+		return tracee_host_tid(r, (pid_t)atoi(buf + 6));
 	}
 	return 0;
 }
@@ -1050,7 +1054,7 @@ void judge_pid_call(struct call *c)
 				call_builtin(c, POL_DENY, e == -EBADF ? EBADF : -e);
 			return;
 		}
-		target = pidfd_pid(c->t->tid, (int)c->pin_fd);
+		target = pidfd_pid(c->r, c->t->tid, (int)c->pin_fd);
 		jb_kint(&c->args, "pid", target);
 		if (target <= 0 || !tracee_is_member(c->r, target)) {
 			call_builtin(c, POL_DENY, ESRCH);
@@ -1120,7 +1124,7 @@ static void judge_fcntl_call(struct call *c)
 			return;
 		}
 		jb_kint(&c->args, "pid", own.pid);
-		if (own.pid != 0 && !tracee_is_member(c->r, own.pid)) {
+		if (own.pid != 0 && !tracee_is_member(c->r, tracee_host_tid(c->r, own.pid))) {
 			call_builtin(c, POL_DENY, ESRCH);
 			return;
 		}

@@ -7,6 +7,7 @@
  * the run's cgroups and PTRACE_SEIZEs it with EXITKILL and every TRACE option, then lets it
  * continue.  The child checks that it is traced, installs the seccomp filter and execs; the
  * execve is the first trapped call.  Any failure is reported through a close-on-exec pipe.
+ * With the PID namespace backstop, the program is the grandchild (pid_namespace()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -28,6 +30,7 @@
 
 #include "supervisor/backstops/caps.h"
 #include "supervisor/backstops/landlock.h"
+#include "supervisor/backstops/pidns.h"
 #include "supervisor/backstops/rofs.h"
 #include "supervisor/limits/limits.h"
 #include "supervisor/tracer.h"
@@ -97,6 +100,59 @@ static int private_network(enum net_mode net)
 	return 0;
 }
 
+/*
+ * The PID namespace backstop (pidns.c): this process stays outside and waits; its child is
+ * the namespace's init, whose child (pid 2) returns from here and becomes the program.
+ * Every one of them is traced already (TRACEFORK), none has the filter yet.
+ */
+static void pid_namespace(struct run *r)
+{
+	pid_t init, prog;
+	int e;
+
+	if (!r->rw) {
+		/* the namespace's /proc must not reach the machine's mounts */
+		if (unshare(CLONE_NEWNS) < 0)
+			child_fail(CHILD_SETUP, errno, "PID namespace: mount namespace");
+		if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+			child_fail(CHILD_SETUP, errno, "PID namespace: mount namespace");
+	}
+	if (unshare(CLONE_NEWPID) < 0)
+		child_fail(CHILD_SETUP, errno, "PID namespace");
+	init = fork();
+	if (init < 0)
+		child_fail(CHILD_SETUP, errno, "PID namespace: fork");
+	if (init > 0) {
+		int st;
+		close(report_pipe);
+		while (waitpid(init, &st, __WALL) < 0 && errno == EINTR)
+			;
+		_exit(0); /* the tracer takes the status from the program process */
+	}
+	/* pid 1: dies with the launch child, and with it everything in the namespace */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(CHILD_SETUP, errno, "PR_SET_PDEATHSIG");
+	prctl(PR_SET_NAME, "sysward-init", 0, 0, 0);
+	prog = fork();
+	if (prog < 0)
+		child_fail(CHILD_SETUP, errno, "PID namespace: fork");
+	if (prog > 0) {
+		close(report_pipe);
+		pidns_init_loop(prog);
+	}
+	/* pid 2, the program: its own session and process group, as without the namespace */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(CHILD_SETUP, errno, "PR_SET_PDEATHSIG");
+	if (getppid() != 1)
+		child_fail(CHILD_SETUP, ESRCH, "PID namespace: init died");
+	if (setsid() < 0)
+		child_fail(CHILD_SETUP, errno, "setsid");
+	if ((e = pidns_mount_proc(r->rw != NULL)) < 0)
+		child_fail(CHILD_SETUP, -e, "PID namespace: mounting /proc");
+	if (r->landlock_fd >= 0 && (e = landlock_regrant(r->landlock_fd, r->policy, "/proc")) < 0)
+		child_fail(CHILD_SETUP, -e, "PID namespace: Landlock rules for /proc");
+}
+
 static void __attribute__((noreturn)) child(struct run *r, pid_t parent, const void *prog,
 					    size_t proglen, const char *path, char *const argv[],
 					    char *const envp[])
@@ -134,6 +190,8 @@ static void __attribute__((noreturn)) child(struct run *r, pid_t parent, const v
 	/* resumed: by the tracer, and nobody else */
 	if (!traced_by(parent))
 		child_fail(CHILD_SETUP, EPERM, "not traced");
+	if (r->pidns)
+		pid_namespace(r);
 	if (r->landlock_fd >= 0 && (e = landlock_enforce(r->landlock_fd)) < 0)
 		child_fail(CHILD_SETUP, -e, "landlock_restrict_self");
 	if (r->drop_caps && (e = caps_drop()) < 0)
@@ -242,6 +300,8 @@ int launch(struct run *r, char *const argv[], char *const envp[], const char *pa
 	}
 	{
 		struct tracee *t = tracee_add(r, pid, pid);
+		/* with a PID namespace the program is its grandchild (loop.c: on_spawn) */
+		t->internal = r->pidns;
 		/* the child inherited the boot arena's mapping; it is used until the exec */
 		t->arena = arena_ref(r->boot_arena);
 		t->arena_base = (uint64_t)(uintptr_t)r->boot_arena->map;

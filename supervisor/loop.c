@@ -223,6 +223,10 @@ void loop_task_gone(struct run *r, pid_t pid, int status)
 	}
 	if (!t)
 		return;
+	if (t->internal) {
+		tracee_del(r, t); /* sysward's own: no record */
+		return;
+	}
 	jb = audit_begin(r->audit, "exit", t->tgid, t->tid);
 	if (jb) {
 		if (WIFEXITED(status)) {
@@ -326,15 +330,29 @@ static void on_spawn(struct run *r, struct tracee *t, int status)
 		if (fl & CLONE_FS)
 			c->fs_shared = t->fs_shared = true;
 	}
+	if (t->internal && !thread) {
+		/* PID namespace (launch.c): the launch child forks the namespace's init, which
+		 * forks the program process; only that one is the run's, and its first */
+		if (t->tid == r->child && !r->ns_init) {
+			c->internal = true;
+			r->ns_init = c->tid;
+		} else if (t->tid == r->ns_init && r->child != c->tid) {
+			r->child = c->tid;
+		}
+		goto resume;
+	}
 	if (!thread)
 		r->processes++;
 	jb = audit_begin(r->audit, "spawn", t->tgid, t->tid);
 	if (jb) {
 		jb_kint(jb, "child", (long long)msg);
+		if (r->pidns)
+			jb_kint(jb, "child_nspid", tracee_nspid(c));
 		jb_kbool(jb, "thread", thread);
 		jb_kstr(jb, "how", ev == PTRACE_EVENT_FORK ? "fork" : ev == PTRACE_EVENT_VFORK ? "vfork" : "clone");
 		audit_commit(r->audit);
 	}
+resume:
 	if (r->killing)
 		kill(c->tid, SIGKILL);
 	if (c->held) {
@@ -354,6 +372,8 @@ static void audit_exec(struct run *r, struct tracee *t, const char *exe)
 	if (!jb)
 		return;
 	jb_kstr(jb, "path", exe);
+	if (r->pidns)
+		jb_kint(jb, "nspid", tracee_nspid(t)); /* the pid the program sees */
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)t->tid);
 	n = read_small_file(path, buf, sizeof(buf));
 	jb_key(jb, "argv");
@@ -379,11 +399,12 @@ static void on_exec(struct run *r, struct tracee *t)
 		struct tracee *old = tracee_find(r, (pid_t)former);
 		if (old) {
 			struct tracee *keep_next = t->hnext;
-			pid_t tid = t->tid;
+			pid_t tid = t->tid, nspid = t->nspid; /* the leader's, in both views */
 			tracee_drop_arena(t);
 			*t = *old;
 			t->hnext = keep_next;
 			t->tid = tid;
+			t->nspid = nspid;
 			old->slot = -1;
 			old->arena = NULL; /* moved into t */
 			old->maps_open = false;

@@ -8,6 +8,9 @@
  * itself with `magic` set (a pipe or socket has no path to judge).  The tracer only lstat()s
  * and readlink()s: it never opens a tracee-named file here, so a FIFO cannot block it.
  *
+ * With the PID namespace backstop the tracee's /proc is its namespace's: its /proc/PID names
+ * are mapped to the tracer's to walk, and the result is given back in its own view.
+ *
  * Races (a component swapped for a symlink after this ran) are closed where the kernel
  * uses the result: judge.c hands it to openat2(RESOLVE_NO_SYMLINKS) for opens.
  */
@@ -160,6 +163,9 @@ static int walk(struct tracee *t, const char *name, bool follow, struct resolved
 					       (int)t->tid);
 			continue;
 		}
+		/* /proc/PID and /proc/PID/task/TID: the tracee names them in its PID namespace */
+		if (t->run && t->run->pidns)
+			len = tracee_host_path(t->run, out->path, true);
 		/* an entry that the sandbox cannot change stays what lstat() found: no symlink */
 		if (t->run && judge_entry_known(t->run, out->path, len))
 			continue;
@@ -248,12 +254,23 @@ static int dirfd_path(struct tracee *t, int dirfd, struct resolved *out)
 		return -EBADF;
 	if (e < 0)
 		return e;
+	if (is_path && t->run && t->run->pidns)
+		tracee_host_path(t->run, out->path, false); /* a directory of its own /proc */
 	if (!is_path) {
 		/* no path to start from: keep the magic link to judge */
 		snprintf(out->path, sizeof(out->path), "/proc/%d/fd/%d", (int)t->tgid, dirfd);
 		out->magic = true;
 	}
 	return 0;
+}
+
+/* The result as the tracee's kernel names it: /proc/PID in its PID namespace (the walk
+ * used the tracer's /proc). */
+static int ns_view(struct tracee *t, struct resolved *out)
+{
+	if (!t->run || !t->run->pidns)
+		return 0;
+	return tracee_ns_path(t->run, out->path, sizeof(out->path));
 }
 
 int resolve_path(struct tracee *t, int dirfd, const char *name, bool follow, struct resolved *out)
@@ -273,11 +290,15 @@ int resolve_path(struct tracee *t, int dirfd, const char *name, bool follow, str
 		strcpy(out->path, "/");
 	}
 	/* a trailing slash asks for the directory: the final symlink is followed */
-	return walk(t, name, follow || out->trailing_slash, out);
+	e = walk(t, name, follow || out->trailing_slash, out);
+	return e < 0 ? e : ns_view(t, out);
 }
 
 int resolve_fd(struct tracee *t, int fd, struct resolved *out)
 {
+	int e;
+
 	memset(out, 0, sizeof(*out));
-	return dirfd_path(t, fd, out);
+	e = dirfd_path(t, fd, out);
+	return e < 0 ? e : ns_view(t, out);
 }

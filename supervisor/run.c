@@ -16,6 +16,7 @@
 #include "arch/systab.h"
 #include "supervisor/audit.h"
 #include "supervisor/backstops/landlock.h"
+#include "supervisor/backstops/pidns.h"
 #include "supervisor/limits/limits.h"
 #include "supervisor/result.h"
 #include "supervisor/run.h"
@@ -344,12 +345,32 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 	/* --profile audit changes nothing the program can observe beyond what was asked */
 	r.set.plain = r.profile && strcmp(r.profile, "audit") == 0 && o->n_policy == 0;
 
-	if (ahead_limits && limits_adopt(ahead_limits, &r.set) == 0)
-		r.limits = ahead_limits;
-	else if (ahead_limits)
-		limits_drop(ahead_limits);
-	ahead_limits = NULL;
-	if (!r.limits && (e = limits_create(&r.limits, &r.set, why, sizeof(why))) < 0) {
+	/* a PID namespace of its own for the program, when the kernel lets us make one: root
+	 * (CAP_SYS_ADMIN), backstops on, and not where the program must see no difference */
+	if (!o->no_backstops && !r.audit_mode && !r.set.plain && geteuid() == 0) {
+		static bool told;
+		e = pidns_probe();
+		r.pidns = e == 0;
+		if (e < 0 && !told) {
+			warnx_("PID namespace backstop not used: %s", strerror(-e));
+			told = true;
+		}
+	}
+	{
+		/* the launch child and the namespace's init live in the cgroup too */
+		struct settings ls = r.set;
+		if (r.pidns && ls.set[LIM_PIDS])
+			ls.pids += 2;
+		e = 0;
+		if (ahead_limits && limits_adopt(ahead_limits, &ls) == 0)
+			r.limits = ahead_limits;
+		else if (ahead_limits)
+			limits_drop(ahead_limits);
+		ahead_limits = NULL;
+		if (!r.limits)
+			e = limits_create(&r.limits, &ls, why, sizeof(why));
+	}
+	if (e < 0) {
 		warnx_("%s", why[0] ? why : strerror(-e));
 		goto out_policy;
 	}
@@ -412,6 +433,12 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 		res.namespaces[res.n_namespaces++] = "mnt";
 	if (o->net == NET_NONE || o->net == NET_LOOPBACK)
 		res.namespaces[res.n_namespaces++] = "net";
+	if (r.pidns) {
+		/* pid_namespace() (launch.c) makes a mount namespace for its /proc if need be */
+		if (!r.rw && !(limits_namespaces(r.limits) & CLONE_NEWNS))
+			res.namespaces[res.n_namespaces++] = "mnt";
+		res.namespaces[res.n_namespaces++] = "pid";
+	}
 
 	envp = build_env(o);
 	find_program(o->argv[0], envp, path, sizeof(path));

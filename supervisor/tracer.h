@@ -72,6 +72,9 @@ struct tracee {
 	int maps_fd;
 	struct run *run;          /* the run it belongs to */
 	bool exited;              /* PTRACE_EVENT_EXIT seen */
+	bool internal;            /* sysward's own (PID namespace: the launch child, the init):
+				   * no records, not counted, never a member for pid checks */
+	pid_t nspid;              /* its tid in the PID namespace; 0 not read yet, -1 unknown */
 	struct sc_stat *stat;     /* --stats entry of the call followed to its exit */
 
 	struct tracee *hnext;     /* hash chain */
@@ -130,6 +133,8 @@ struct run {
 	int landlock_abi;        /* its ABI, 0 when no Landlock backstop */
 	bool drop_caps;          /* drop dangerous capabilities before exec (backstops on) */
 	char (*rw)[4096];        /* read-only root backstop: the writable places, NULL: off */
+	bool pidns;              /* PID namespace backstop: the program is pid 2 of its own */
+	pid_t ns_init;           /* its init (pid 1), 0 until the launch child forked it */
 	int nrw;
 	unsigned long seccomp_stops_total;
 	struct sc_stat *stats;   /* per table row (+1 for calls without a row); NULL: off */
@@ -158,6 +163,17 @@ void tracee_del(struct run *r, struct tracee *t);
 /* Live thread-group ids (deduplicated); returns count written (at most max). */
 size_t tracee_tgids(struct run *r, pid_t *out, size_t max);
 bool tracee_is_member(struct run *r, pid_t pid);
+/* PID namespace views (identity without one): the task's tid in the namespace (-1 unknown),
+ * and the tracer's tid of the task the namespace calls `nspid` (0: none of ours). */
+pid_t tracee_nspid(struct tracee *t);
+pid_t tracee_host_tid(struct run *r, pid_t nspid);
+/* `path` (a resolved name, the tracer's view) with a leading /proc/PID[/task/TID] in the
+ * namespace's view, for the kernel in the tracee; 0, or -ENAMETOOLONG. */
+int tracee_ns_path(struct run *r, char *path, size_t size);
+/* The reverse, in place (PATH_MAX bytes): a /proc/PID[/task/TID] name of the tracee in the
+ * tracer's view, both numbers or only one that ends the path (the component just walked);
+ * returns the new length. */
+size_t tracee_host_path(struct run *r, char *path, bool last_only);
 void tracee_free_all(struct run *r);
 
 /* mem.c: the one module that touches tracee memory */

@@ -5,6 +5,7 @@
  *   exitwith N        exit(N)
  *   exitwith segv     raise(SIGSEGV) with the default action and RLIMIT_CORE 0
  *   exitwith kill     kill(getpid(), SIGKILL)
+ *   exitwith term     kill(getpid(), SIGTERM) with the default action
  *   exitwith abort    abort()
  *
  * The verdict here is sysward's exit status and result record, checked by the harness and
@@ -18,7 +19,7 @@ int main(int argc, char **argv)
 {
 	tt_init(argc, argv);
 	if (argc != 2)
-		tt_fail("usage: exitwith N|segv|kill|abort");
+		tt_fail("usage: exitwith N|segv|kill|term|abort");
 	const char *how = argv[1];
 	if (strcmp(how, "segv") == 0) {
 		struct rlimit rl = {0, 0};
@@ -27,6 +28,9 @@ int main(int argc, char **argv)
 		raise(SIGSEGV);
 	} else if (strcmp(how, "kill") == 0) {
 		kill(getpid(), SIGKILL);
+	} else if (strcmp(how, "term") == 0) {
+		signal(SIGTERM, SIG_DFL);
+		kill(getpid(), SIGTERM);
 	} else if (strcmp(how, "abort") == 0) {
 		struct rlimit rl = {0, 0};
 		setrlimit(RLIMIT_CORE, &rl);

@@ -147,13 +147,15 @@ static int add_rule(int rfd, const char *path, uint64_t rights, bool exact)
 	return 0;
 }
 
+static int add_rules(int rfd, const struct policy *p, uint64_t handled, const char *under);
+
 int landlock_build(const struct policy *p, int *abi_used)
 {
 	int abi = landlock_abi();
 	struct ll_ruleset_attr attr = { 0 };
 	size_t attr_size;
 	bool abstract_allowed = false;
-	int rfd;
+	int rfd, e;
 
 	*abi_used = 0;
 	if (abi <= 0 || p->def != POL_DENY)
@@ -170,6 +172,26 @@ int landlock_build(const struct policy *p, int *abi_used)
 	rfd = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
 	if (rfd < 0)
 		return -errno;
+	e = add_rules(rfd, p, attr.handled_access_fs, NULL);
+	if (e < 0) {
+		close(rfd);
+		return e;
+	}
+	*abi_used = abi;
+	return rfd;
+}
+
+/* Is `path` the directory `dir` or beneath it? */
+static bool beneath(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Grant what each allow rule asks (those anchored beneath `under` only, when not NULL). */
+static int add_rules(int rfd, const struct policy *p, uint64_t handled, const char *under)
+{
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct pol_rule *r = &p->rules[i];
 		char path[4096];
@@ -180,14 +202,20 @@ int landlock_build(const struct policy *p, int *abi_used)
 			continue;
 		if (anchor(r->path.glob, path, sizeof(path), &exact) < 0)
 			continue;
-		e = add_rule(rfd, path, rights_of(r->path.access, attr.handled_access_fs), exact);
-		if (e < 0) {
-			close(rfd);
+		if (under && !beneath(path, under))
+			continue;
+		e = add_rule(rfd, path, rights_of(r->path.access, handled), exact);
+		if (e < 0)
 			return e;
-		}
 	}
-	*abi_used = abi;
-	return rfd;
+	return 0;
+}
+
+int landlock_regrant(int ruleset_fd, const struct policy *p, const char *mountpoint)
+{
+	/* Landlock skips the directories a mount hides: rules that hung on the old mount
+	 * reach nothing in the new one until granted again on it */
+	return add_rules(ruleset_fd, p, handled_fs(landlock_abi()), mountpoint);
 }
 
 int landlock_enforce(int ruleset_fd)

@@ -15,6 +15,9 @@ int landlock_abi(void);
 /* Build the ruleset for a `default deny` policy in the parent.  The fd (close-on-exec), or
  * -errno; -EOPNOTSUPP when the policy or the kernel does not call for one. */
 int landlock_build(const struct policy *p, int *abi_used);
+/* In the child, after mounting a file system over `mountpoint` (pidns: /proc): grant the
+ * rules anchored there again, on the new mount.  0 or -errno. */
+int landlock_regrant(int ruleset_fd, const struct policy *p, const char *mountpoint);
 /* In the child, after NO_NEW_PRIVS: enforce it.  0 or -errno. */
 int landlock_enforce(int ruleset_fd);
 
