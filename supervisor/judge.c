@@ -246,6 +246,8 @@ static void audit_path(struct call *c, const char *given, const struct resolved 
 		jb_kstr(&c->args, k_orig, original);
 }
 
+static bool dir_fixed(struct run *r, char *buf, size_t n);
+
 /*
  * RACE: can anyone in the sandbox swap a component of this judged path for a symlink?  Only
  * if some directory on it is writable under the policy (in audit mode, every one is).  When
@@ -254,32 +256,17 @@ static void audit_path(struct call *c, const char *given, const struct resolved 
  */
 bool path_in_writable(struct call *c, const char *canon)
 {
-	struct run *r = c->r;
-	char dir[PATH_MAX];
-	size_t len = strlen(canon);
+	char buf[PATH_MAX];
+	size_t len = strlen(canon), dlen;
 
-	if (r->audit_mode || len >= sizeof(dir))
+	if (c->r->audit_mode || len >= sizeof(buf) || canon[0] != '/')
 		return true;
-	memcpy(dir, canon, len + 1);
-	for (;;) {
-		struct pol_request req = { .kind = POL_REQ_PATH, .syscall = c->name,
-					   .access = POL_WRITE, .path = dir };
-		struct pol_verdict v;
-		char *slash = strrchr(dir, '/');
-
-		if (!slash)
-			return true;
-		if (slash == dir) {
-			if (!dir[1])
-				return false; /* "/" was checked */
-			dir[1] = '\0';
-		} else {
-			*slash = '\0';
-		}
-		policy_eval(r->policy, &req, &v);
-		if (v.action == POL_ALLOW)
-			return true;
-	}
+	if (len == 1)
+		return false; /* "/" itself: nothing above it */
+	/* the directories above it, from the cache judge_path_fixed keeps (dir_fixed) */
+	memcpy(buf, canon, len + 1);
+	dlen = (size_t)(strrchr(buf, '/') - buf);
+	return !dir_fixed(c->r, buf, dlen ? dlen : 1);
 }
 
 /* ---- one stop where no race is possible ------------------------------------------- */
