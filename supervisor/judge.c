@@ -123,14 +123,43 @@ static void request_syscall_only(struct call *c)
 	call_decide(c, &v);
 }
 
+#define VERDICT_SLOTS 1024
+
+/* The run's policy answers the same (path, access, syscall) the same way: remembered. */
+struct verdict_memo {
+	char *path;          /* NULL: empty slot */
+	unsigned access;
+	const char *syscall; /* systab's own string: compared by address */
+	struct pol_verdict v;
+};
+
 void judge_one_path(struct call *c, const char *path, unsigned access)
 {
 	struct pol_request req = {
 		.kind = POL_REQ_PATH, .syscall = c->name, .access = access, .path = path,
 	};
 	struct pol_verdict v;
+	struct run *r = c->r;
+	struct verdict_memo *m;
+	uint32_t h = 2166136261u ^ access;
+	size_t n = strlen(path);
 
-	policy_eval(c->r->policy, &req, &v);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)path[i]) * 16777619u;
+	h ^= (uint32_t)(uintptr_t)c->name;
+	if (!r->verdicts)
+		r->verdicts = xcalloc(VERDICT_SLOTS, sizeof(*r->verdicts));
+	m = &r->verdicts[h % VERDICT_SLOTS];
+	if (m->path && m->access == access && m->syscall == c->name && strcmp(m->path, path) == 0) {
+		call_decide(c, &m->v);
+		return;
+	}
+	policy_eval(r->policy, &req, &v);
+	free(m->path);
+	m->path = xstrdup(path);
+	m->access = access;
+	m->syscall = c->name;
+	m->v = v;
 	call_decide(c, &v);
 }
 
@@ -331,6 +360,11 @@ void judge_forget(struct run *r)
 	r->fixed = NULL;
 	free(r->fixed_files);
 	r->fixed_files = NULL;
+	if (r->verdicts)
+		for (unsigned i = 0; i < VERDICT_SLOTS; i++)
+			free(r->verdicts[i].path);
+	free(r->verdicts);
+	r->verdicts = NULL;
 }
 
 /* May the sandbox create, remove or replace the entry `path`?  Path rules do not depend on
@@ -392,20 +426,16 @@ static bool dir_fixed(struct run *r, char *buf, size_t n)
 bool judge_path_fixed(struct run *r, const char *canon)
 {
 	char buf[PATH_MAX];
-	size_t len = strlen(canon), dlen;
+	size_t len = strlen(canon);
 
 	if (r->audit_mode || canon[0] != '/' || len >= sizeof(buf))
 		return false;
 	/* /proc changes with every process (and /proc/PID/fd/N with every dup2) */
 	if (strncmp(canon, "/proc", 5) == 0 && (canon[5] == '/' || canon[5] == '\0'))
 		return false;
-	if (writable_entry(r, canon))
-		return false;
-	if (len == 1)
-		return true;
+	/* it and the directories above it: cached like a directory (dir_fixed) */
 	memcpy(buf, canon, len + 1);
-	dlen = (size_t)(strrchr(buf, '/') - buf);
-	return dir_fixed(r, buf, dlen ? dlen : 1);
+	return dir_fixed(r, buf, len);
 }
 
 bool judge_entry_known(struct run *r, const char *path, size_t n)

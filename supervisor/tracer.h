@@ -146,6 +146,7 @@ struct run {
 				  * yet asked */
 	struct fixed_dir *fixed; /* judge.c: directories known (not) changeable, by hash */
 	struct fixed_file *fixed_files; /* judge.c: mapped files known (not) writable, by inode */
+	struct verdict_memo *verdicts;  /* judge.c: the policy's answers for paths, by hash */
 	unsigned long direct_calls; /* path calls run in place, with one stop */
 };
 
