@@ -123,6 +123,22 @@ static void request_syscall_only(struct call *c)
 	call_decide(c, &v);
 }
 
+/* FNV-1a of s[0..n), from seed: the slot of the run's caches below */
+static uint32_t fnv1a(uint32_t seed, const char *s, size_t n)
+{
+	uint32_t h = seed;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+/* /proc or below: changes with every process (and /proc/PID/fd/N with every dup2) */
+static bool in_proc(const char *p)
+{
+	return strncmp(p, "/proc", 5) == 0 && (p[5] == '/' || p[5] == '\0');
+}
+
 #define VERDICT_SLOTS 1024
 
 /* The run's policy answers the same (path, access, syscall) the same way: remembered. */
@@ -141,11 +157,8 @@ void judge_one_path(struct call *c, const char *path, unsigned access)
 	struct pol_verdict v;
 	struct run *r = c->r;
 	struct verdict_memo *m;
-	uint32_t h = 2166136261u ^ access;
-	size_t n = strlen(path);
+	uint32_t h = fnv1a(2166136261u ^ access, path, strlen(path));
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)path[i]) * 16777619u;
 	h ^= (uint32_t)(uintptr_t)c->name;
 	if (!r->verdicts)
 		r->verdicts = xcalloc(VERDICT_SLOTS, sizeof(*r->verdicts));
@@ -382,11 +395,9 @@ static bool writable_entry(struct run *r, const char *path)
 /* The cache slot of directory s[0..n), and whether it holds that directory. */
 static struct fixed_dir *dir_slot(struct run *r, const char *s, size_t n, bool *hit)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = fnv1a(2166136261u, s, n);
 	struct fixed_dir *e;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
 	if (!r->fixed)
 		r->fixed = xcalloc(FIXED_SLOTS, sizeof(*r->fixed));
 	e = &r->fixed[h % FIXED_SLOTS];
@@ -430,8 +441,7 @@ bool judge_path_fixed(struct run *r, const char *canon)
 
 	if (r->audit_mode || canon[0] != '/' || len >= sizeof(buf))
 		return false;
-	/* /proc changes with every process (and /proc/PID/fd/N with every dup2) */
-	if (strncmp(canon, "/proc", 5) == 0 && (canon[5] == '/' || canon[5] == '\0'))
+	if (in_proc(canon))
 		return false;
 	/* it and the directories above it: cached like a directory (dir_fixed) */
 	memcpy(buf, canon, len + 1);
@@ -454,7 +464,7 @@ void judge_entry_seen(struct run *r, char *path, size_t n)
 	bool hit;
 	struct fixed_dir *e;
 
-	if (r->audit_mode || strncmp(path, "/proc", 5) == 0 || !dir_fixed(r, path, n))
+	if (r->audit_mode || in_proc(path) || !dir_fixed(r, path, n))
 		return;
 	e = dir_slot(r, path, n, &hit);
 	if (hit)
