@@ -83,6 +83,16 @@ void loop_audit_limit(struct run *r, const char *what, const char *message)
 	audit_commit(r->audit);
 }
 
+/* Every task left is sysward's own (the launch child, the PID namespace's init). */
+static bool only_internal_left(const struct run *r)
+{
+	for (unsigned i = 0; i < r->hsize; i++)
+		for (const struct tracee *t = r->htab[i]; t; t = t->hnext)
+			if (!t->internal)
+				return false;
+	return true;
+}
+
 static void kill_everything(struct run *r)
 {
 	pid_t tg[4096];
@@ -548,7 +558,19 @@ int loop_run(struct run *r)
 		if (r->child_done && r->ntracees > 0 && !r->killing) {
 			/* the program is over: what it left behind goes with it */
 			r->killing = true;
-			kill_everything(r);
+			if (!only_internal_left(r)) {
+				kill_everything(r);
+			} else {
+				/* nothing of the program's: its cgroups hold only sysward's launch
+				 * child and namespace init, which need no freezer round trip */
+				for (unsigned i = 0; i < r->hsize; i++)
+					for (struct tracee *t = r->htab[i]; t; t = t->hnext)
+						kill(t->tid, SIGKILL);
+				if (r->answer_early && !r->reaping) {
+					r->reaping = true;
+					break;
+				}
+			}
 		}
 		if (r->child_done && r->ntracees == 0)
 			break;

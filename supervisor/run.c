@@ -461,9 +461,10 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 		goto out_result;
 	}
 	limits_pin_tracer(r.limits); /* best effort: only speed depends on it */
+	r.answer_early = h && h->on_result;
 	loop_run(&r);
-	/* whatever is left in the run's cgroups goes too */
-	{
+	if (!r.reaping) {
+		/* whatever is left in the run's cgroups goes too */
 		pid_t none = 0;
 		limits_kill_all(r.limits, &none, 0);
 	}
@@ -489,6 +490,12 @@ out_result:
 		warnx_("%s", res.message);
 	if (h && h->on_result)
 		h->on_result(&res, status, h->arg);
+	if (r.reaping) {
+		/* answered: now sysward's own tasks, killed already, and anything else */
+		pid_t none = 0;
+		loop_run(&r);
+		limits_kill_all(r.limits, &none, 0);
+	}
 out_arena:
 	audit_close(r.audit);
 	/* after the tracees: they hold references */

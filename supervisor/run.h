@@ -22,8 +22,9 @@ struct run_hooks {
 	struct policy *policy;
 	const char *profile; /* the profile it was built with (run_build_policy's) */
 	/* Called once, with the result and the exit status, as soon as they are known: the
-	 * run's processes are gone and its trail is closed; its cgroups and scratch directory
-	 * are removed after the call.  Not called when setup failed before a result existed
+	 * program's processes are gone and its trail is closed (sysward's own, the launch
+	 * child and a PID namespace's init, may be still dying: they are waited for after
+	 * the call); its cgroups and scratch directory are removed after the call.  Not called when setup failed before a result existed
 	 * (the reason is on stderr, the status 125). */
 	void (*on_result)(const struct result *res, int status, void *arg);
 	void *arg;

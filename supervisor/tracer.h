@@ -128,6 +128,10 @@ struct run {
 	char message[384];
 	bool killing;
 	bool internal_error;
+	/* the result may be known before sysward's own tasks are gone (run_hooks.on_result):
+	 * loop_run() returns as soon as only they are left, `reaping` is then set, and a second
+	 * loop_run() waits for them after the answer (their exits tear the namespaces down) */
+	bool answer_early, reaping;
 	int report_fd;           /* launch's report pipe: setup or exec failure of the child */
 	int landlock_fd;         /* Landlock ruleset to enforce in the child, -1 none */
 	int landlock_abi;        /* its ABI, 0 when no Landlock backstop */
