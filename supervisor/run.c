@@ -314,6 +314,7 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 	/* made ahead by the caller: ours now, used or not */
 	struct limits *ahead_limits = h ? h->limits : NULL;
 	struct arena *ahead_arena = h ? h->boot_arena : NULL;
+	struct launch_ahead *ahead_launch = h ? h->launch_ahead : NULL;
 	bool policy_changed = false; /* rules added to the policy given (h->policy_sha256) */
 
 	memset(&r, 0, sizeof(r));
@@ -362,10 +363,15 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 		if (r.pidns && ls.set[LIM_PIDS])
 			ls.pids += 2;
 		e = 0;
-		if (ahead_limits && limits_adopt(ahead_limits, &ls) == 0)
+		if (ahead_limits && limits_adopt(ahead_limits, &ls) == 0) {
 			r.limits = ahead_limits;
-		else if (ahead_limits)
-			limits_drop(ahead_limits);
+		} else {
+			/* its launch tree is in those cgroups, which limits_create() takes over */
+			launch_ahead_drop(ahead_launch);
+			ahead_launch = NULL;
+			if (ahead_limits)
+				limits_drop(ahead_limits);
+		}
 		ahead_limits = NULL;
 		if (!r.limits)
 			e = limits_create(&r.limits, &ls, why, sizeof(why));
@@ -440,6 +446,14 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 		res.namespaces[res.n_namespaces++] = "pid";
 	}
 
+	/* the launch tree made ahead, when it has the shape this run needs; its program
+	 * process reads the policy where the worker had it when it forked (launch.c) */
+	if (ahead_launch && launch_ahead_fits(ahead_launch, &r) && h->policy && !policy_changed)
+		r.ahead = ahead_launch;
+	else
+		launch_ahead_drop(ahead_launch);
+	ahead_launch = NULL;
+
 	envp = build_env(o);
 	find_program(o->argv[0], envp, path, sizeof(path));
 	audit_start(&r, o, &res, path);
@@ -500,8 +514,11 @@ out_arena:
 	audit_close(r.audit);
 	/* after the tracees: they hold references */
 out_limits:
+	launch_ahead_drop(r.ahead); /* not launched: its tree is in the cgroups */
+	r.ahead = NULL;
 	limits_destroy(r.limits);
 out_policy:
+	launch_ahead_drop(ahead_launch);
 	free(envp);
 	tracee_free_all(&r);
 	if (r.boot_arena)

@@ -11,6 +11,7 @@
 int run_main(const struct options *o);
 
 struct arena;
+struct launch_ahead;
 struct limits;
 struct policy;
 struct result;
@@ -40,6 +41,9 @@ struct run_hooks {
 	 * takes the run's settings; boot_arena: arena_new_local(). */
 	struct limits *limits;
 	struct arena *boot_arena;
+	/* launch_ahead_make() in those cgroups after boot_arena was made, or NULL; the run owns
+	 * it (used when it fits the run, else killed) */
+	struct launch_ahead *launch_ahead;
 };
 int run_with_hooks(const struct options *o, const struct run_hooks *h);
 

@@ -63,6 +63,7 @@
 #include "supervisor/proto.h"
 #include "supervisor/result.h"
 #include "supervisor/run.h"
+#include "supervisor/backstops/pidns.h"
 #include "supervisor/tracer.h"
 #include "supervisor/util.h"
 
@@ -980,7 +981,8 @@ static void worker_init(struct serve *s, const char *name)
 /* The run of request `c` in this worker (worker_init done), its answer, its teardown. */
 static void __attribute__((noreturn))
 worker_run(struct serve *s, struct conn *c, const char *slot, const char *next_slot, int note_fd,
-	   unsigned char *shared, struct limits *ahead_limits, struct arena *ahead_arena)
+	   unsigned char *shared, struct limits *ahead_limits, struct arena *ahead_arena,
+	   struct launch_ahead *ahead_tree)
 {
 	static const char *const names[] = {"stdin", "stdout", "stderr"};
 	struct worker w = {.note_fd = note_fd, .client_fd = c->fd, .log_fd = -1, .sending = shared};
@@ -1028,9 +1030,12 @@ worker_run(struct serve *s, struct conn *c, const char *slot, const char *next_s
 	w.log_fd = 4;
 	w.client_fd = 5;
 	{
-		/* but the run cgroups' descriptors made ahead (above 5: see spare_main) */
-		int keep[32], n = ahead_limits ? limits_fds(ahead_limits, keep, 31) : 0;
+		/* but the descriptors of the run cgroups and the launch tree made ahead (above 5:
+		 * see spare_main) */
+		int keep[32], n = ahead_limits ? limits_fds(ahead_limits, keep, 29) : 0;
 		unsigned lo = 6;
+
+		n += launch_ahead_fds(ahead_tree, keep + n, 2);
 
 		keep[n++] = INT_MAX; /* the end */
 		qsort(keep, (size_t)n, sizeof(int), cmp_int);
@@ -1059,6 +1064,7 @@ worker_run(struct serve *s, struct conn *c, const char *slot, const char *next_s
 	h.policy_sha256 = c->policy_sha;
 	h.limits = ahead_limits;
 	h.boot_arena = ahead_arena;
+	h.launch_ahead = ahead_tree;
 	h.on_result = worker_on_result;
 	h.arg = &w;
 	status = run_with_hooks(&c->opt, &h);
@@ -1085,7 +1091,7 @@ static void __attribute__((noreturn))
 worker_main(struct serve *s, struct conn *c, struct job *j, int note_fd)
 {
 	worker_init(s, "sysward-worker");
-	worker_run(s, c, j->slot, j->next_slot, note_fd, j->shared, NULL, NULL);
+	worker_run(s, c, j->slot, j->next_slot, note_fd, j->shared, NULL, NULL, NULL);
 }
 
 /* ---- spares: workers forked before their request comes ---------------------------------- */
@@ -1113,6 +1119,7 @@ spare_main(struct serve *s, int sock, unsigned char *shared, const char *slot)
 {
 	struct limits *ahead = NULL;
 	struct arena *arena;
+	struct launch_ahead *tree = NULL;
 	struct conn c = {0};
 	struct spare_msg m;
 	union {
@@ -1153,11 +1160,17 @@ spare_main(struct serve *s, int sock, unsigned char *shared, const char *slot)
 	if (limits_create_ahead(&ahead) < 0)
 		ahead = NULL; /* the run says why, if it is not a passing failure */
 	arena = arena_new_local();
+	/* and the launch tree, in the shape a run with the backstops on takes (launch.c) */
+	if (ahead && arena)
+		tree = launch_ahead_make(ahead, geteuid() == 0 && pidns_probe() == 0);
 	do
 		n = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		_exit(0); /* retired: its run cgroups (empty) go to the next spare */
+	if (n <= 0) {
+		/* retired: its run cgroups go (spare_free) once the tree is gone */
+		launch_ahead_drop(tree);
+		_exit(0);
+	}
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
 			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -1183,11 +1196,11 @@ spare_main(struct serve *s, int sock, unsigned char *shared, const char *slot)
 	c.profile = m.profile;
 	c.filter = m.filter;
 	c.policy_sha = m.policy_sha;
-	worker_run(s, &c, m.slot, m.next_slot, 3, shared, ahead, arena);
+	worker_run(s, &c, m.slot, m.next_slot, 3, shared, ahead, arena, tree);
 }
 
-/* Retire a spare: it sees end of file and exits.  Its run cgroups hold no process and are
- * written nothing but what any run writes there: they go back to the pool, for the next. */
+/* Retire a spare: it sees end of file, kills its launch tree and exits.  Its run cgroups
+ * are removed once empty (pool_run_cleanups). */
 static void spare_free(struct serve *s, struct spare *sp, bool reaped)
 {
 	if (!reaped) {
@@ -1195,10 +1208,8 @@ static void spare_free(struct serve *s, struct spare *sp, bool reaped)
 		s->retired[s->nretired++] = sp->pid;
 	}
 	close(sp->fd);
-	if (s->nready < s->max_parallel)
-		snprintf(s->ready[s->nready++], 64, "%s", sp->slot);
-	else
-		pool_add_cleanup(s, sp->slot);
+	/* its launch tree may be still dying in them: they are removed, not handed on */
+	pool_add_cleanup(s, sp->slot);
 	shared_free(sp->shared);
 	free(sp);
 }

@@ -20,6 +20,7 @@
 
 struct audit;
 struct limits;
+struct launch_ahead;
 
 /* ---- arena: tracer-owned memory the tracee maps read-only (arena.c) ------------------- */
 
@@ -132,6 +133,7 @@ struct run {
 	 * loop_run() returns as soon as only they are left, `reaping` is then set, and a second
 	 * loop_run() waits for them after the answer (their exits tear the namespaces down) */
 	bool answer_early, reaping;
+	struct launch_ahead *ahead; /* launch() uses it (launch_ahead_fits), or NULL */
 	int report_fd;           /* launch's report pipe: setup or exec failure of the child */
 	int landlock_fd;         /* Landlock ruleset to enforce in the child, -1 none */
 	int landlock_abi;        /* its ABI, 0 when no Landlock backstop */
@@ -256,6 +258,15 @@ void run_kill_tree(struct run *r, enum verdict v, const char *msg);
 int launch(struct run *r, char *const argv[], char *const envp[], const char *path);
 /* After the run: >0 errno of a failed exec, <0 -errno of a failed setup, 0 none. */
 int launch_exec_failure(struct run *r, char *what, size_t size);
+/* A launch child (and with `pidns` its PID namespace's init and program process) forked
+ * before the run is known, in the cgroups of `l` (serve's spare workers); NULL when it could
+ * not be made.  launch() uses r->ahead when launch_ahead_fits(); else launch_ahead_drop()
+ * kills and reaps it (untraced: before launch() only).  launch_ahead_fds(): the descriptors
+ * it holds, which a worker closing all others must keep. */
+struct launch_ahead *launch_ahead_make(struct limits *l, bool pidns);
+bool launch_ahead_fits(const struct launch_ahead *a, const struct run *r);
+void launch_ahead_drop(struct launch_ahead *a);
+int launch_ahead_fds(const struct launch_ahead *a, int *fds, int max);
 
 /* filter.c */
 int filter_build(struct run *r, void **prog, size_t *len);

@@ -30,6 +30,7 @@ struct limits {
 	char *force, *root_env; /* SYSWARD_CGROUP, SYSWARD_CGROUP_ROOT (NULL: unset) */
 	char cg_why[256];	/* why no cgroup is used (backend none) */
 	bool cpuset_mounted;	/* a v1 cpuset hierarchy (only --cpus makes a group there) */
+	double base_cpu, base_user, base_sys; /* limits_cpu_start: not the run's */
 };
 
 
@@ -370,36 +371,54 @@ int limits_add_pid(struct limits *l, pid_t pid)
 	return 0;
 }
 
+void limits_child_plan(const struct limits *l, struct limits_child *c)
+{
+	const struct settings *s = &l->s;
+
+	memset(c, 0, sizeof(*c));
+	c->core0 = !s->plain;
+	c->fsize = s->set[LIM_FSIZE] ? (rlim_t)s->fsize : RLIM_INFINITY;
+	if (l->scr.mode == SCR_DIR && (rlim_t)l->scr.size < c->fsize)
+		c->fsize = (rlim_t)l->scr.size;
+	c->nofile = s->set[LIM_NOFILE] ? (rlim_t)s->nofile : RLIM_INFINITY;
+	c->affinity = l->affinity;
+	if (l->affinity)
+		c->cpus = l->cpus;
+}
+
+/* Async-signal-safe: system calls only. */
+int limits_child_apply(const struct limits_child *c)
+{
+	struct rlimit rl = {0, 0};
+
+	if (c->core0 && setrlimit(RLIMIT_CORE, &rl) < 0)
+		return -errno;
+	if (c->fsize != RLIM_INFINITY) {
+		rl.rlim_cur = rl.rlim_max = c->fsize;
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			return -errno;
+	}
+	if (c->nofile != RLIM_INFINITY) {
+		rl.rlim_cur = rl.rlim_max = c->nofile;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -errno;
+	}
+	if (c->affinity && sched_setaffinity(0, sizeof(c->cpus), &c->cpus) < 0)
+		return -errno;
+	return 0;
+}
+
 /* Async-signal-safe: only system calls on data prepared by limits_create. */
 int limits_child_setup(struct limits *l)
 {
-	const struct settings *s = &l->s;
-	struct rlimit rl = {0, 0};
-	rlim_t fsize = RLIM_INFINITY;
+	struct limits_child c;
 	int r;
 
 	r = scr_child(&l->scr);
 	if (r < 0)
 		return r;
-	if (!s->plain && setrlimit(RLIMIT_CORE, &rl) < 0)
-		return -errno;
-	if (s->set[LIM_FSIZE])
-		fsize = (rlim_t)s->fsize;
-	if (l->scr.mode == SCR_DIR && (rlim_t)l->scr.size < fsize)
-		fsize = (rlim_t)l->scr.size;
-	if (fsize != RLIM_INFINITY) {
-		rl.rlim_cur = rl.rlim_max = fsize;
-		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
-			return -errno;
-	}
-	if (s->set[LIM_NOFILE]) {
-		rl.rlim_cur = rl.rlim_max = (rlim_t)s->nofile;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			return -errno;
-	}
-	if (l->affinity && sched_setaffinity(0, sizeof(l->cpus), &l->cpus) < 0)
-		return -errno;
-	return 0;
+	limits_child_plan(l, &c);
+	return limits_child_apply(&c);
 }
 
 const char *limits_scratch_dir(const struct limits *l)
@@ -438,8 +457,13 @@ int limits_sample(struct limits *l, const pid_t *tgids, size_t n, struct limits_
 		r = cg1_sample(&l->v1, u);
 	else if (l->backend == LIMITS_CGROUP_V2)
 		r = cg2_sample(&l->v2, u);
-	if (!l->cg_cpu)
+	if (!l->cg_cpu) {
 		fb_cpu(&l->fb, &u->cpu_s, &u->user_s, &u->sys_s);
+	} else {
+		u->cpu_s = u->cpu_s > l->base_cpu ? u->cpu_s - l->base_cpu : 0;
+		u->user_s = u->user_s > l->base_user ? u->user_s - l->base_user : 0;
+		u->sys_s = u->sys_s > l->base_sys ? u->sys_s - l->base_sys : 0;
+	}
 	if (!l->cg_mem) {
 		u->peak_memory_bytes = l->fb.peak_rss;
 		if (s->set[LIM_MEMORY] && rss > s->memory)
@@ -457,6 +481,20 @@ int limits_sample(struct limits *l, const pid_t *tgids, size_t n, struct limits_
 		; /* a zombie or a process not yet in the mount namespace: try the next */
 	u->scratch_full = l->scr.full;
 	return r;
+}
+
+void limits_cpu_start(struct limits *l)
+{
+	struct limits_usage u = {0};
+
+	if (!l->cg_cpu)
+		return;
+	if ((l->backend == LIMITS_CGROUP_V1 ? cg1_sample(&l->v1, &u)
+					    : cg2_sample(&l->v2, &u)) < 0)
+		return;
+	l->base_cpu = u.cpu_s;
+	l->base_user = u.user_s;
+	l->base_sys = u.sys_s;
 }
 
 int limits_kill_all(struct limits *l, const pid_t *tgids, size_t n)

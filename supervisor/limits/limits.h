@@ -35,6 +35,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "policy/settings.h"
@@ -99,6 +101,18 @@ int limits_clone_fd(const struct limits *l);
  * size limits_sample watches), then chdir into it.  0 or -errno.
  */
 int limits_child_setup(struct limits *l);
+/* limits_child_setup() but the scratch directory, as plain data, for a process forked before
+ * the run's limits were known (launch.c: a tree made ahead by a spare worker):
+ * limits_child_plan() in the tracer, limits_child_apply() (async-signal-safe) in the child.
+ * Not for a run with --scratch. */
+struct limits_child {
+	bool core0;	     /* RLIMIT_CORE 0 */
+	rlim_t fsize, nofile; /* RLIM_INFINITY: unchanged */
+	bool affinity;
+	cpu_set_t cpus;
+};
+void limits_child_plan(const struct limits *l, struct limits_child *c);
+int limits_child_apply(const struct limits_child *c);
 
 /* CLONE_NEW* flags of the namespaces limits_child_setup creates (CLONE_NEWNS for a tmpfs
  * scratch), for the result record's environment.namespaces; 0 when none. */
@@ -120,6 +134,9 @@ void limits_task_exit(struct limits *l, pid_t tid, pid_t tgid);
  * sticky.  Fills `u` as far as it can; 0, or the first -errno met.
  */
 int limits_sample(struct limits *l, const pid_t *tgids, size_t n, struct limits_usage *u);
+/* The CPU time the cgroups accounted so far is not the run's (a launch tree made ahead set
+ * itself up there): limits_sample() counts from now. */
+void limits_cpu_start(struct limits *l);
 
 /*
  * Teardown: kill every process of the run (v2 cgroup.kill; else freeze, SIGKILL each member

@@ -8,7 +8,9 @@ policy_sha256 and environment (cgroup, namespaces, landlock); with -a both trail
 whole.  Cases: exit 0, exit 3, killed by a signal, not found, not executable, a bad policy
 file (status 125, no record, the file:line message on stderr), a policy file by relative
 path, --env/--clear-env, -C, stdin passed through, a memory limit, --profile audit, --stats,
-and what a caller's process passes on without options (umask, resource limits).
+and what a caller's process passes on without options (umask, resource limits), also
+through the default profile (a program process made ahead by the server), --nofile/--fsize
+and --net none.
 A --policy-dir policy named by its bare name is checked against `run -p DIR/NAME`.
 """
 import os
@@ -29,7 +31,9 @@ def compare(c, srv, d, name, opts, prog, stdin=b"", run_opts=None, preexec_fn=No
     os.makedirs(wd, exist_ok=True)
     serve_lib.copy_job(wd)
     out = {}
-    for how in ("run", "submit"):
+    # submit twice: the first request of a policy (here: of a directory) is run by a worker
+    # forked for it, the next one by a spare forked ahead with its launch tree (launch.c)
+    for how in ("run", "submit", "submit2"):
         head = [serve_lib.SYSWARD, "run"] if how == "run" else \
             [serve_lib.SYSWARD, "submit", "--socket", srv.sock]
         o = run_opts if (how == "run" and run_opts is not None) else opts
@@ -43,7 +47,14 @@ def compare(c, srv, d, name, opts, prog, stdin=b"", run_opts=None, preexec_fn=No
         if "-a" in o:
             trail = common.parse_trail(os.path.join(wd, f"t-{how}.jsonl"), c)
         out[how] = (p, rec, trail)
-    (rp, rr, rt), (sp, sr, st) = out["run"], out["submit"]
+    for second in (False, True):
+        compare_pair(c, f"{name} (again)" if second else name, out["run"],
+                     out["submit2" if second else "submit"])
+    return out["run"][0], out["submit"][0]
+
+
+def compare_pair(c, name, run, submit):
+    (rp, rr, rt), (sp, sr, st) = run, submit
     c.check(rp.returncode == sp.returncode,
             f"{name}: run exited {rp.returncode}, submit {sp.returncode} "
             f"(stderr {sp.stderr.decode(errors='replace').strip()[-200:]!r})")
@@ -59,7 +70,6 @@ def compare(c, srv, d, name, opts, prog, stdin=b"", run_opts=None, preexec_fn=No
         common.check_status(sr, sp.returncode, c)
     if rt is not None and st is not None:
         c.check(bool(rt) and bool(st), f"{name}: an empty trail")
-    return rp, sp
 
 
 def main():
@@ -101,6 +111,13 @@ def main():
         resource.setrlimit(resource.RLIMIT_NOFILE, (100, 200))
     compare(c, srv, d, "inherited", ["--profile", "audit"],
             ["/bin/sh", "-c", "umask; ulimit -s; ulimit -n; ulimit -Hn"], preexec_fn=inherited)
+    # the same through the default profile: as root the server's program process was made
+    # before the request (launch.c, a tree made ahead) and is told all this afterwards
+    compare(c, srv, d, "inherited-enforce", [],
+            ["/bin/sh", "-c", "umask; ulimit -s; ulimit -n; ulimit -Hn"], preexec_fn=inherited)
+    compare(c, srv, d, "limits-enforce", ["--nofile", "64", "--fsize", "1M"],
+            ["/bin/sh", "-c", "ulimit -n; ulimit -Hn; ulimit -f; ulimit -c"])
+    compare(c, srv, d, "net-none", ["--net", "none"], [job, "exit", "0"])
     compare(c, srv, d, "policydir", ["-p", "jobs.policy"], [job, "exit", "4"],
             run_opts=["-p", os.path.join(pdir, "jobs.policy")])
     srv.stop()
