@@ -30,7 +30,9 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
             -Werror=implicit-function-declaration -fno-strict-aliasing \
             -D_GNU_SOURCE -I. -I$(B)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -lunwind-ptrace -lunwind-generic) -lpthread
+# libseccomp linked in (every start of `sysward run` or `submit` would otherwise map it);
+# libunwind is opened only when a backtrace is asked for (supervisor/backtrace.c)
+LDLIBS   += -Wl,-Bstatic -lseccomp -Wl,-Bdynamic -ldl -lpthread
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 LDFLAGS  += -fsanitize=address,undefined
