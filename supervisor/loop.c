@@ -461,13 +461,10 @@ static void on_exec(struct run *r, struct tracee *t)
 			kill(t->tid, SIGKILL);
 		}
 	}
-	if (t->wait != TW_SYSCALL_EXIT) {
-		/* we always follow an allowed execve to its exit; be safe if not */
-		t->wait = TW_SYSCALL_EXIT;
-		tracee_resume(r, t, PTRACE_SYSCALL, 0);
-		return;
-	}
-	tracee_resume(r, t, PTRACE_SYSCALL, 0);
+	/* the exec is done: the new image has no arguments of the old one to get back, so its
+	 * syscall-exit stop (asked for by a rewritten execve) would have nothing to do */
+	t->wait = TW_NONE;
+	tracee_resume(r, t, PTRACE_CONT, 0);
 }
 
 static void dispatch(struct run *r, pid_t pid, int status)
