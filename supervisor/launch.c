@@ -443,7 +443,7 @@ struct launch_ahead *launch_ahead_make(struct limits *l, bool pidns)
 		close(sv[1]);
 		return NULL;
 	}
-	pid = fork_into(limits_clone_fd(l), &inside);
+	pid = fork_into(l ? limits_clone_fd(l) : -1, &inside);
 	if (pid == 0) {
 		char go;
 		pid_t init, prog;
@@ -499,7 +499,7 @@ struct launch_ahead *launch_ahead_make(struct limits *l, bool pidns)
 	a->sock = sv[0];
 	a->report_rd = pfd[0];
 	a->limits = l;
-	if (pid < 0 || (!inside && limits_add_pid(l, pid) < 0) ||
+	if (pid < 0 || (l && !inside && limits_add_pid(l, pid) < 0) ||
 	    send(a->sock, "G", 1, MSG_NOSIGNAL) != 1 ||
 	    (pidns && ahead_note(a->sock, 'I', &a->init) < 0) ||
 	    ahead_note(a->sock, 'P', &a->prog) < 0 || (!pidns && a->prog != pid)) {
@@ -541,7 +541,9 @@ int launch_ahead_fds(const struct launch_ahead *a, int *fds, int max)
 
 bool launch_ahead_fits(const struct launch_ahead *a, const struct run *r)
 {
-	return a && a->pidns == r->pidns && a->limits == r->limits &&
+	/* made in the run cgroups made ahead, or (no cgroups ahead) for a run without any */
+	return a && a->pidns == r->pidns &&
+	       (a->limits ? a->limits == r->limits : limits_backend(r->limits) == LIMITS_NONE) &&
 	       !limits_scratch_dir(r->limits) && !limits_namespaces(r->limits);
 }
 

@@ -1161,7 +1161,7 @@ spare_main(struct serve *s, int sock, unsigned char *shared, const char *slot)
 		ahead = NULL; /* the run says why, if it is not a passing failure */
 	arena = arena_new_local();
 	/* and the launch tree, in the shape a run with the backstops on takes (launch.c) */
-	if (ahead && arena)
+	if (arena)
 		tree = launch_ahead_make(ahead, geteuid() == 0 && pidns_probe() == 0);
 	do
 		n = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);

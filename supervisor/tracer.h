@@ -259,8 +259,8 @@ int launch(struct run *r, char *const argv[], char *const envp[], const char *pa
 /* After the run: >0 errno of a failed exec, <0 -errno of a failed setup, 0 none. */
 int launch_exec_failure(struct run *r, char *what, size_t size);
 /* A launch child (and with `pidns` its PID namespace's init and program process) forked
- * before the run is known, in the cgroups of `l` (serve's spare workers); NULL when it could
- * not be made.  launch() uses r->ahead when launch_ahead_fits(); else launch_ahead_drop()
+ * before the run is known, in the cgroups of `l` (serve's spare workers; NULL: for a run
+ * without cgroups); NULL when it could not be made.  launch() uses r->ahead when launch_ahead_fits(); else launch_ahead_drop()
  * kills and reaps it (untraced: before launch() only).  launch_ahead_fds(): the descriptors
  * it holds, which a worker closing all others must keep. */
 struct launch_ahead *launch_ahead_make(struct limits *l, bool pidns);

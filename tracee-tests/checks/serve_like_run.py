@@ -10,7 +10,7 @@ file (status 125, no record, the file:line message on stderr), a policy file by 
 path, --env/--clear-env, -C, stdin passed through, a memory limit, --profile audit, --stats,
 and what a caller's process passes on without options (umask, resource limits), also
 through the default profile (a program process made ahead by the server), --nofile/--fsize
-and --net none.
+and --net none; then a few of them through a server, clients and `run` of uid 65534.
 A --policy-dir policy named by its bare name is checked against `run -p DIR/NAME`.
 """
 import os
@@ -29,6 +29,7 @@ def compare(c, srv, d, name, opts, prog, stdin=b"", run_opts=None, preexec_fn=No
     policy_sha256); their files are told apart by a suffix."""
     wd = os.path.join(d, name)
     os.makedirs(wd, exist_ok=True)
+    os.chmod(wd, 0o777)  # the unprivileged cases write their records here too
     serve_lib.copy_job(wd)
     out = {}
     # submit twice: the first request of a policy (here: of a directory) is run by a worker
@@ -121,6 +122,35 @@ def main():
     compare(c, srv, d, "policydir", ["-p", "jobs.policy"], [job, "exit", "4"],
             run_opts=["-p", os.path.join(pdir, "jobs.policy")])
     srv.stop()
+
+    if os.geteuid() == 0:
+        # an unprivileged server (uid 65534), its clients and `run` too: no run cgroups,
+        # no PID namespace, the spares still fork the program process ahead
+        def nobody():
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+
+        def nobody_inherited():
+            inherited()
+            nobody()
+        ud = os.path.join(d, "unpriv")
+        os.makedirs(ud)
+        os.chmod(d, 0o755)
+        os.chmod(ud, 0o777)
+        usrv = serve_lib.Server(ud, c, [], preexec_fn=nobody)
+        if usrv.ready:
+            compare(c, usrv, ud, "u-true", ["-a", "t-{how}.jsonl"], ["/bin/true"],
+                    preexec_fn=nobody)
+            compare(c, usrv, ud, "u-exit3", [], [job, "exit", "3"], preexec_fn=nobody)
+            compare(c, usrv, ud, "u-stdin", [], [job, "cat"], stdin=b"through stdin\n",
+                    preexec_fn=nobody)
+            compare(c, usrv, ud, "u-inherited", [],
+                    ["/bin/sh", "-c", "umask; ulimit -s; ulimit -n; ulimit -Hn"],
+                    preexec_fn=nobody_inherited)
+            compare(c, usrv, ud, "u-nofile", ["--nofile", "64"],
+                    ["/bin/sh", "-c", "ulimit -n; ulimit -Hn; ulimit -c"], preexec_fn=nobody)
+            usrv.stop()
     c.done()
 
 
