@@ -448,9 +448,14 @@ struct launch_ahead *launch_ahead_make(struct limits *l, bool pidns)
 		char go;
 		pid_t init, prog;
 
-		close(sv[0]);
-		close(pfd[0]);
-		report_pipe = pfd[1];
+		int sock = fcntl(sv[1], F_DUPFD_CLOEXEC, 100), rep = fcntl(pfd[1], F_DUPFD_CLOEXEC, 100);
+
+		/* of the worker's descriptors the tree keeps these two only, as 3 and 4 */
+		if (sock < 0 || rep < 0 || dup3(sock, 3, O_CLOEXEC) < 0 ||
+		    dup3(rep, 4, O_CLOEXEC) < 0 || syscall(SYS_close_range, 5U, ~0U, 0U) < 0)
+			_exit(0);
+		sv[1] = 3;
+		report_pipe = 4;
 		if (setsid() < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != tracer)
 			_exit(0);
 		/* in the run's cgroups before anything forks */
