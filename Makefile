@@ -129,8 +129,10 @@ demo: $(SYSWARD)
 report-shot: $(SYSWARD)
 	$(Q)tools/report-shot.sh $(abspath $(SYSWARD))
 
-bench: $(SYSWARD) $(TT_BIN)
+bench: $(SYSWARD) $(TT_BIN) $(B)/lib/libsysward.a
 	$(Q)tools/bench.sh $(abspath $(SYSWARD)) $(abspath $(B)/tracee-tests)
+	@echo "== sysward serve: /bin/true per run through submit, the library and run (tools/bench-serve.sh)"
+	$(Q)tools/bench-serve.sh $(abspath $(SYSWARD)) $(abspath $(CLIENT_LIB))
 
 FUZZ_SRC := $(filter-out supervisor/% tools/% lib/%,$(LIB_SRC)) supervisor/util.c
 fuzz: $(B)/gen/systab.c

@@ -23,6 +23,7 @@ SYSWARD=${1:?usage: bench-serve.sh SYSWARD [LIBSYSWARD.a]}
 LIBSW=${2:-}
 N=${BENCH_RUNS:-200}
 ROUNDS=${BENCH_ROUNDS:-5}
+if [ -n "${BENCH_QUICK:-}" ]; then N=${BENCH_RUNS:-60}; ROUNDS=${BENCH_ROUNDS:-3}; fi
 PAR=${BENCH_PAR:-$(nproc)}
 here=$(cd "$(dirname "$0")/.." && pwd)
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
@@ -81,13 +82,17 @@ fi
 
 now() { date +%s%N; }
 declare -A ns=()
+ratios=() # submit/run of each round: the VM's speed drifts between rounds, not within one
 add() { ns[$1]=$((${ns[$1]:-0} + $2)); }
 per=$((N / ROUNDS))
 for _ in $(seq "$ROUNDS"); do
 	t=$(now); for _ in $(seq "$per"); do /bin/true; done; add native $(($(now) - t))
-	t=$(now); for _ in $(seq "$per"); do "$SYSWARD" run -- /bin/true; done; add run $(($(now) - t))
+	t=$(now); for _ in $(seq "$per"); do "$SYSWARD" run -- /bin/true; done; r=$(($(now) - t))
+	add run "$r"
 	t=$(now); for _ in $(seq "$per"); do "$SYSWARD" submit --socket "$sock" -- /bin/true; done
-	add submit $(($(now) - t))
+	s=$(($(now) - t))
+	add submit "$s"
+	ratios+=("$(awk -v s="$s" -v r="$r" 'BEGIN {printf "%.3f", s / r}')")
 	if [ -n "$lib" ]; then t=$(now); $lib "$sock" "$per"; add library $(($(now) - t)); fi
 done
 t=$(now)
@@ -119,6 +124,9 @@ awk -v t="$par_ns" -v n="$((per * PAR))" -v p="$PAR" \
 	'BEGIN {printf "%-10s %10.1f %10.3f   (%d submit loops at once)\n", "parallel", n / (t / 1e9), t / 1e6 / n, p}'
 awk -v s="${ns[submit]}" -v r="${ns[run]}" \
 	'BEGIN {printf "submit/run wall time per run: %.2f (target <= 0.50)\n", s / r}'
+printf '%s\n' "${ratios[@]}" | sort -n | awk '{v[NR] = $1} END {printf \
+	"submit/run per round: median %.2f (rounds: %d, from %.2f to %.2f)\n", \
+	NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, NR, v[1], v[NR]}'
 awk -v s="${sp[submit]}" -v r="${sp[run]}" -v n="$SPACED" -v g="$GAP" \
 	'BEGIN {printf "spaced by %ss: run %.3f ms/run, submit %.3f ms/run, submit/run %.2f\n", g, r / 1e6 / n, s / 1e6 / n, s / r}'
 if [ -n "${ns[library]:-}" ]; then
