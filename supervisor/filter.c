@@ -107,6 +107,15 @@ static int add_class_rules(scmp_filter_ctx ctx, struct run *r, const struct sc_r
 	case SC_SENDTO:
 		/* no destination: the connected peer, nothing to judge */
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A4(SCMP_CMP_EQ, 0));
+	case SC_PID:
+		/* prlimit64(0, r, NULL, old) is getrlimit (libc's, at every process start): the
+		 * caller itself (pid_t: the low 32 bits, as the kernel reads it), nothing set.
+		 * Any other pid, or a new limit, is judged */
+		if (strcmp(row->name, "prlimit64") == 0)
+			return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
+						SCMP_A0(SCMP_CMP_MASKED_EQ, M32, 0),
+						SCMP_A2(SCMP_CMP_EQ, 0));
+		return 0;
 	default:
 		return 0; /* the default action: TRACE */
 	}

@@ -13,7 +13,8 @@
  *     here.
  *   the tracer, with signal 0 (a permission check that delivers nothing, so safe to try on
  *     any process): kill, tgkill, rt_sigqueueinfo, pidfd_open, pidfd_send_signal through an
- *     fd of /proc/<sysward> (a /proc/PID directory works as a pidfd), prlimit64, kcmp,
+ *     fd of /proc/<sysward> (a /proc/PID directory works as a pidfd), prlimit64 (also with
+ *     the pid's upper 32 bits set: the filter runs prlimit64 of pid 0 natively), kcmp,
  *     sched_setaffinity and setpriority (with the tracer's own current values),
  *     process_vm_readv; kill(-1, 0).  All must fail.
  *   sweep: every syscall number 0..470 (but exit, exit_group, pause, rt_sigreturn, fork,
@@ -184,6 +185,12 @@ static void tracer_probes(void)
 	{
 		struct rlimit rl;
 		ATK_REFUSED("prlimit64-tracer-read", syscall(SYS_prlimit64, sw, RLIMIT_NOFILE, NULL, &rl), 0);
+		/* the filter lets prlimit64(0, r, NULL, old) (getrlimit) run natively; a pid with
+		 * bits above 32 is the pid the kernel reads, the tracer's here */
+		ATK_REFUSED("prlimit64-tracer-read-high",
+			    syscall(SYS_prlimit64, (1UL << 32) | (unsigned long)(unsigned)sw,
+				    RLIMIT_NOFILE, NULL, &rl),
+			    0);
 	}
 	ATK_REFUSED("kcmp-tracer", syscall(SYS_kcmp, getpid(), sw, 0 /*KCMP_FILE*/, 0, 0), 0);
 	{
