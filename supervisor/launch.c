@@ -514,25 +514,47 @@ struct launch_ahead *launch_ahead_make(struct limits *l, bool pidns)
 	return a;
 }
 
-void launch_ahead_drop(struct launch_ahead *a)
+/* Kill the tree and reap all of it, `seized` (the first nseized of them) traced already:
+ * those stop at their exit until let go.  The init goes first: its exit reaps the
+ * namespace, the launch child reaps the init and exits, so that when the launch child is
+ * reaped nothing of the tree is left in the cgroups. */
+static void ahead_kill(struct launch_ahead *a, const pid_t *seized, int nseized)
 {
+	bool launch_seized = false;
 	int st;
 
-	if (!a)
-		return;
 	if (a->launch > 0) {
-		/* the init first: its exit reaps the namespace, the launch child reaps it and
-		 * exits, so that when the launch child is reaped nothing of the tree is left */
 		kill(a->init > 0 ? a->init : a->launch, SIGKILL);
-		if (a->init <= 0 || waitpid(a->launch, &st, __WALL | WNOHANG) != 0) {
-			kill(a->launch, SIGKILL);
+		for (int i = 0; i < nseized; i++) {
+			kill(seized[i], SIGKILL);
+			launch_seized |= seized[i] == a->launch;
 		}
-		while (waitpid(a->launch, &st, __WALL) < 0 && errno == EINTR)
-			;
+		for (int i = 0; i < nseized; i++)
+			for (;;) {
+				pid_t w = waitpid(seized[i], &st, __WALL);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0 || !WIFSTOPPED(st))
+					break;
+				ptrace(PTRACE_CONT, seized[i], 0, 0);
+			}
+		if (!launch_seized) {
+			/* with an init it reaps the init, then exits by itself */
+			if (a->init <= 0 || waitpid(a->launch, &st, __WALL | WNOHANG) != 0)
+				kill(a->launch, SIGKILL);
+			while (waitpid(a->launch, &st, __WALL) < 0 && errno == EINTR)
+				;
+		}
 	}
 	close(a->sock);
 	close(a->report_rd);
 	free(a);
+}
+
+void launch_ahead_drop(struct launch_ahead *a)
+{
+	if (a)
+		ahead_kill(a, NULL, 0);
 }
 
 int launch_ahead_fds(const struct launch_ahead *a, int *fds, int max)
@@ -609,19 +631,36 @@ static int launch_ahead_go(struct run *r, struct launch_ahead *a, const void *pr
 	struct cmsghdr *cm;
 	int fds[ORDER_FDS] = {-1, 0, 1, 2, r->landlock_fd}, n = r->landlock_fd >= 0 ? 5 : 4;
 	pid_t tasks[3] = {a->prog, a->init, a->launch};
+	int ntasks = a->pidns ? 3 : 1, nseized = 0, e = 0;
 	struct tracee *t;
-	int e = 0;
 
-	for (int i = 0; i < 3 && !e; i++)
-		if (tasks[i] > 0 && (i == 0 || tasks[i] != a->prog) &&
-		    ptrace(PTRACE_SEIZE, tasks[i], 0, options) < 0)
+	for (; nseized < ntasks; nseized++)
+		if (ptrace(PTRACE_SEIZE, tasks[nseized], 0, options) < 0) {
 			e = -errno;
+			break;
+		}
 	if (!e && (fds[0] = ahead_order(r, prog, proglen, path, argv, envp)) < 0)
 		e = fds[0];
+	if (!e) {
+		/* the tree's own setup, before the request, is not the run's CPU time */
+		limits_cpu_start(r->limits);
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)n);
+		if (sendmsg(a->sock, &mh, MSG_NOSIGNAL) != 1)
+			e = -errno;
+	}
+	if (fds[0] >= 0)
+		close(fds[0]);
 	if (e < 0) {
 		warnx_("cannot start the program made ahead: %s", strerror(-e));
-		goto kill;
+		ahead_kill(a, tasks, nseized);
+		return e;
 	}
+	/* the loop takes them from here: nothing of theirs is waited for before it runs */
 	if (a->pidns) {
 		t = tracee_add(r, a->launch, a->launch);
 		t->internal = t->seen_first_stop = t->known_parent = true;
@@ -635,44 +674,10 @@ static int launch_ahead_go(struct run *r, struct launch_ahead *a, const void *pr
 	t->arena_base = (uint64_t)(uintptr_t)r->boot_arena->map;
 	r->child = a->prog;
 	r->processes = 1;
-	/* the tree's own setup, before the request, is not the run's CPU time */
-	limits_cpu_start(r->limits);
-	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
-	memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)n);
-	if (sendmsg(a->sock, &mh, MSG_NOSIGNAL) != 1) {
-		e = -errno;
-		close(fds[0]);
-		warnx_("cannot start the program made ahead: %s", strerror(-e));
-		/* traced now: the loop reaps them once killed */
-		for (int i = 0; i < 3; i++)
-			if (tasks[i] > 0)
-				kill(tasks[i], SIGKILL);
-		r->report_fd = a->report_rd;
-		close(a->sock);
-		free(a);
-		return e;
-	}
-	close(fds[0]);
 	r->report_fd = a->report_rd;
 	close(a->sock);
 	free(a);
 	return 0;
-kill:
-	if (fds[0] >= 0)
-		close(fds[0]);
-	/* some may be traced: those stop at their exit until this process lets them go or
-	 * exits; the run ends on this error, and the worker with it */
-	for (int i = 0; i < 3; i++)
-		if (tasks[i] > 0)
-			kill(tasks[i], SIGKILL);
-	close(a->sock);
-	close(a->report_rd);
-	free(a);
-	return e;
 }
 
 int launch(struct run *r, char *const argv[], char *const envp[], const char *path)

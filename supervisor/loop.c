@@ -559,10 +559,16 @@ int loop_run(struct run *r)
 				kill_everything(r);
 			} else {
 				/* nothing of the program's: its cgroups hold only sysward's launch
-				 * child and namespace init, which need no freezer round trip */
-				for (unsigned i = 0; i < r->hsize; i++)
-					for (struct tracee *t = r->htab[i]; t; t = t->hnext)
-						kill(t->tid, SIGKILL);
+				 * child and namespace init, which need no freezer round trip.  The
+				 * init alone: the launch child reaps it and exits (killed first,
+				 * the launch child would leave the init's zombie to others) */
+				struct tracee *init = r->ns_init ? tracee_find(r, r->ns_init) : NULL;
+				if (init)
+					kill(init->tid, SIGKILL);
+				else
+					for (unsigned i = 0; i < r->hsize; i++)
+						for (struct tracee *t = r->htab[i]; t; t = t->hnext)
+							kill(t->tid, SIGKILL);
 				if (r->answer_early && !r->reaping) {
 					r->reaping = true;
 					break;
@@ -593,5 +599,11 @@ int loop_run(struct run *r)
 		dispatch(r, pid, status);
 	}
 	stop_ticks();
+	/* an orphan that came to us (PR_SET_CHILD_SUBREAPER with a PID namespace: an init
+	 * whose launch child was killed first) and is no tracee any more; not while tracees
+	 * are left (a run that answers first comes back for them): their stops are the loop's */
+	if (r->ntracees == 0)
+		while (waitpid(-1, NULL, __WALL | WNOHANG) > 0)
+			;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -352,6 +353,12 @@ int run_with_hooks(const struct options *o, const struct run_hooks *h)
 		static bool told;
 		e = pidns_probe();
 		r.pidns = e == 0;
+		/* the launch child and the namespace's init are killed together at the end: an
+		 * init whose parent died first comes to us, so the loop reaps it rather than
+		 * leaving a zombie to the machine's init (the program's orphans stay inside the
+		 * namespace, with its init) */
+		if (r.pidns)
+			prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		if (e < 0 && !told) {
 			warnx_("PID namespace backstop not used: %s", strerror(-e));
 			told = true;

@@ -1854,6 +1854,29 @@ static void begin_shutdown(struct serve *s, bool kill_jobs)
 	}
 }
 
+/* Orphans that came to the server (PR_SET_CHILD_SUBREAPER), all dying by PDEATHSIG or
+ * EXITKILL by now: reaped, at most `timeout` seconds, so that none is left to the
+ * machine's init. */
+static void reap_orphans(struct serve *s, double timeout)
+{
+	double end = now_monotonic() + timeout;
+
+	for (;;) {
+		struct pollfd p = {.fd = s->sfd, .events = POLLIN};
+		struct signalfd_siginfo si;
+		pid_t pid = waitpid(-1, NULL, __WALL | WNOHANG);
+		double left = end - now_monotonic();
+
+		if (pid > 0)
+			continue;
+		if (pid < 0 || left <= 0)
+			return; /* ECHILD: nobody left */
+		if (poll(&p, 1, (int)(left * 1000) + 1) > 0)
+			while (read(s->sfd, &si, sizeof(si)) == sizeof(si))
+				;
+	}
+}
+
 static void final_cleanup(struct serve *s)
 {
 	/* spares still making or removing their run cgroups: before the cgroups are removed */
@@ -1862,6 +1885,12 @@ static void final_cleanup(struct serve *s)
 		waitpid(s->retired[i], NULL, 0);
 	}
 	s->nretired = 0;
+	if (s->keeper > 0) {
+		kill(s->keeper, SIGKILL);
+		waitpid(s->keeper, NULL, 0);
+		s->keeper = 0;
+	}
+	reap_orphans(s, 2.0);
 	while (s->nready > 0)
 		limits_pool_remove(s->ready[--s->nready], 0);
 	for (int i = 0; i < s->ncleanups; i++)
@@ -2108,6 +2137,10 @@ int serve_main(const struct options *o)
 	s->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (s->sfd < 0)
 		die("serve: signalfd: %s", strerror(errno));
+	/* a worker or spare killed before its launch child and namespace init are gone (they
+	 * die by PDEATHSIG): they come to the server, which reaps them (reap, final_cleanup),
+	 * not to the machine's init */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
 	report_init(s);
 	pool_init(s); /* forks the keeper: before any connection exists */
