@@ -10,7 +10,8 @@
  *   floor [-c CPU] [-s STATSFILE] -t NAME[:I[:J]],... -- PROGRAM [ARGS...]
  *
  * -t  syscalls to trap, each with the indices of its path arguments (none, one or two).
- *     `sendto` is trapped only with a destination (argument 4 non-NULL), as in sysward.
+ *     `sendto` is trapped only with a destination (argument 4 non-NULL), `prlimit64` only
+ *     for another pid or with a new limit, as in sysward.
  * -s  write "traps N", "empty N" (stops whose path argument was "": fstat done as
  *     newfstatat(fd, "", AT_EMPTY_PATH)) and one "NAME N" line per trapped syscall to
  *     STATSFILE at the end.
@@ -100,9 +101,19 @@ static int read_path(pid_t tid, uint64_t addr, char *buf, size_t size)
 
 static struct sock_filter insns[MAX_INSNS];
 
+/* The filter's argument checks, as sysward's: a block that ends in ALLOW, every failed test
+ * jumping to the final TRACE. */
+static int arg_zero(int pc, int trace_pc, unsigned off)
+{
+	insns[pc++] = STMT(BPF_LD | BPF_W | BPF_ABS, off);
+	insns[pc] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, (unsigned char)(trace_pc - pc - 1));
+	return pc + 1;
+}
+
 static struct sock_fprog build_filter(char *list)
 {
-	int nrs[MAX_INSNS], n = 0, sendto_nr = -1, pc = 0, trace_pc, sendto_pc;
+	int nrs[MAX_INSNS], n = 0, sendto_nr = -1, prl_nr = -1, pc = 0, trace_pc, sendto_pc,
+	    prl_pc;
 	char *save = NULL;
 
 	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -115,12 +126,16 @@ static struct sock_fprog build_filter(char *list)
 		path_arg[nr][1] = (signed char)(i1 ? atoi(i1) : -1);
 		if (strcmp(name, "sendto") == 0)
 			sendto_nr = nr;
+		else if (strcmp(name, "prlimit64") == 0)
+			prl_nr = nr;
 		else
 			nrs[n++] = nr;
 	}
-	/* layout: prefix, n compares, [sendto compare], ALLOW, [sendto block, ALLOW], TRACE */
-	sendto_pc = 4 + n + (sendto_nr >= 0) + 1;
-	trace_pc = sendto_pc + (sendto_nr >= 0 ? 5 : 0);
+	/* layout: prefix, n compares, [sendto compare], [prlimit64 compare], ALLOW,
+	 * [sendto block], [prlimit64 block], TRACE */
+	sendto_pc = 4 + n + (sendto_nr >= 0) + (prl_nr >= 0) + 1;
+	prl_pc = sendto_pc + (sendto_nr >= 0 ? 5 : 0);
+	trace_pc = prl_pc + (prl_nr >= 0 ? 7 : 0);
 	insns[pc++] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	insns[pc++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, FLOOR_ARCH, 1, 0);
 	insns[pc++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
@@ -133,17 +148,23 @@ static struct sock_fprog build_filter(char *list)
 				 (unsigned char)(sendto_pc - pc - 1), 0);
 		pc++;
 	}
+	if (prl_nr >= 0) {
+		insns[pc] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)prl_nr,
+				 (unsigned char)(prl_pc - pc - 1), 0);
+		pc++;
+	}
 	insns[pc++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	if (sendto_nr >= 0) {
 		/* sendto with a destination (argument 4, both halves) is trapped */
-		insns[pc++] = STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(4));
-		insns[pc] =
-		    JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, (unsigned char)(trace_pc - pc - 1));
-		pc++;
-		insns[pc++] = STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(4) + 4);
-		insns[pc] =
-		    JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, (unsigned char)(trace_pc - pc - 1));
-		pc++;
+		pc = arg_zero(pc, trace_pc, ARG_LO(4));
+		pc = arg_zero(pc, trace_pc, ARG_LO(4) + 4);
+		insns[pc++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	}
+	if (prl_nr >= 0) {
+		/* prlimit64 runs natively for pid 0 (low half) with no new limit (argument 2) */
+		pc = arg_zero(pc, trace_pc, ARG_LO(0));
+		pc = arg_zero(pc, trace_pc, ARG_LO(2));
+		pc = arg_zero(pc, trace_pc, ARG_LO(2) + 4);
 		insns[pc++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	}
 	insns[pc++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
