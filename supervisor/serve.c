@@ -1896,6 +1896,7 @@ static void final_cleanup(struct serve *s)
 	for (int i = 0; i < s->ncleanups; i++)
 		limits_pool_remove(s->cleanups[i].name, 2000);
 	s->ncleanups = 0;
+	limits_pool_release();
 	if (s->keeper > 0) {
 		kill(s->keeper, SIGKILL);
 		waitpid(s->keeper, NULL, 0);

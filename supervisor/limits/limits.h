@@ -189,6 +189,9 @@ int limits_pool_remove(const char *name, int timeout_ms);
 /* Remove (as limits_pool_remove, waiting) every run cgroup named `<prefix><pid>-<n>` whose
  * pid is not a live process: what a killed server left.  The number removed, or -errno. */
 int limits_pool_sweep(const char *prefix);
+/* The server is done with the pool: remove the `sysward` parents when nothing is left in
+ * them (another sysward's runs keep them). */
+void limits_pool_release(void);
 /* A descriptor for limits_warm_poke (the caller's own cgroup.procs in one hierarchy), or
  * -EOPNOTSUPP (no cgroups, or favordynmods makes it pointless), -errno. */
 int limits_warm_open(void);

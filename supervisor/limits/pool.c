@@ -182,6 +182,24 @@ int limits_pool_remove(const char *name, int timeout_ms)
 	return r;
 }
 
+void limits_pool_release(void)
+{
+	struct limits_mounts *m = xcalloc(1, sizeof(*m));
+	struct pool_dirs *d = xcalloc(1, sizeof(*d));
+
+	/* the `sysward` parents only (never a delegated cgroup of our own); one still in use
+	 * fails with EBUSY or ENOTEMPTY and stays, and a run that meets ENOENT between its
+	 * mkdirs makes the parent again (cgroup1.c, cgroup2.c, limits_pool_prepare) */
+	if (pool_dirs(d, m) == 0)
+		for (int i = 0; i < d->n; i++) {
+			size_t n = strlen(d->path[i]);
+			if (n > 8 && strcmp(d->path[i] + n - 8, "/sysward") == 0)
+				rmdir(d->path[i]);
+		}
+	free(d);
+	free(m);
+}
+
 int limits_pool_sweep(const char *prefix)
 {
 	struct limits_mounts *m = xcalloc(1, sizeof(*m));

@@ -115,6 +115,8 @@ class Server:
         self.c.check(not os.path.exists(self.sock), "the server left its socket behind")
         left = run_cgroups(self.pid)
         self.c.check(not left, f"the server left run cgroups behind: {left}")
+        empty = empty_parents()
+        self.c.check(not empty, f"the server left empty `sysward` parents behind: {empty}")
         return st
 
     def kill(self, sig=signal.SIGKILL):
@@ -134,6 +136,16 @@ def run_cgroups(server_pid):
     out = set()
     for p in pats:
         out.update(x for x in glob.glob(p) if os.path.isdir(x))
+    return sorted(out)
+
+
+def empty_parents():
+    """`sysward` parent cgroups with no group in them: nobody's, so whoever left them did
+    not clean up (one holding a group is another sysward's, still in use)."""
+    out = []
+    for p in glob.glob("/sys/fs/cgroup/*/sysward") + glob.glob("/sys/fs/cgroup/sysward"):
+        if os.path.isdir(p) and not any(e.is_dir() for e in os.scandir(p)):
+            out.append(p)
     return sorted(out)
 
 
