@@ -79,13 +79,7 @@ static const char *order_str(const char *buf, size_t size, size_t *off)
  * does once traced.  Its own fork of the worker: malloc is safe here. */
 static void __attribute__((noreturn)) ahead_program(int sock, pid_t tracer, bool pidns)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * ORDER_FDS)];
-		struct cmsghdr align;
-	} u;
 	char tag = 'P';
-	struct iovec iov = {&tag, 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	int fds[ORDER_FDS], nfds = 0, e;
 	const struct order *o;
 	struct sock_fprog fprog;
@@ -97,19 +91,9 @@ static void __attribute__((noreturn)) ahead_program(int sock, pid_t tracer, bool
 
 	if (send(sock, &tag, 1, MSG_NOSIGNAL) != 1)
 		_exit(0);
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = recv_with_fds(sock, &tag, 1, fds, ORDER_FDS, &nfds);
 	if (n <= 0)
 		_exit(0); /* the worker retired, or is gone */
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) &&
-					   nfds < ORDER_FDS;
-			     i++)
-				memcpy(&fds[nfds++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
 	close(sock);
 	if (nfds < 4 || fstat(fds[0], &st) < 0 || (size_t)st.st_size < sizeof(*o) ||
 	    st.st_size > (off_t)1 << 30)
@@ -174,6 +158,12 @@ static void __attribute__((noreturn)) ahead_program(int sock, pid_t tracer, bool
 	launch_child_exec(o->landlock ? fds[4] : -1, o->drop_caps, &fprog, path, argv, envp);
 }
 
+/* The launch child's note: the init's pid as it sees it (the worker's view). */
+struct init_note {
+	char tag; /* 'I' */
+	pid_t pid;
+} __attribute__((packed));
+
 /* The tree's note: its tag, and for 'I' the init's pid; 'P' comes with the sender's
  * credentials (SO_PASSCRED), which give the program process's pid as the worker sees it. */
 static int ahead_note(int sock, char want, pid_t *pid)
@@ -182,10 +172,7 @@ static int ahead_note(int sock, char want, pid_t *pid)
 		char buf[CMSG_SPACE(sizeof(struct ucred))];
 		struct cmsghdr align;
 	} u;
-	struct {
-		char tag;
-		pid_t pid;
-	} __attribute__((packed)) note;
+	struct init_note note;
 	struct iovec iov = {&note, sizeof(note)};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 			    .msg_controllen = sizeof(u.buf)};
@@ -247,10 +234,7 @@ struct launch_ahead *launch_ahead_make(struct limits *l, bool pidns)
 		if (unshare(CLONE_NEWPID) < 0 || (init = fork()) < 0)
 			_exit(0);
 		if (init > 0) {
-			struct {
-				char tag;
-				pid_t pid;
-			} __attribute__((packed)) note = {'I', init};
+			struct init_note note = {'I', init};
 			int st;
 			if (send(sv[1], &note, sizeof(note), MSG_NOSIGNAL) < 0)
 				_exit(0);
@@ -403,13 +387,6 @@ int launch_ahead_go(struct run *r, struct launch_ahead *a, const void *prog,
 			   size_t proglen, const char *path, char *const argv[],
 			   char *const envp[], long options)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * ORDER_FDS)];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {"O", 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf};
-	struct cmsghdr *cm;
 	int fds[ORDER_FDS] = {-1, 0, 1, 2, r->landlock_fd}, n = r->landlock_fd >= 0 ? 5 : 4;
 	pid_t tasks[3] = {a->prog, a->init, a->launch};
 	int ntasks = a->pidns ? 3 : 1, nseized = 0, e = 0;
@@ -425,14 +402,9 @@ int launch_ahead_go(struct run *r, struct launch_ahead *a, const void *prog,
 	if (!e) {
 		/* the tree's own setup, before the request, is not the run's CPU time */
 		limits_cpu_start(r->limits);
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)n);
-		if (sendmsg(a->sock, &mh, MSG_NOSIGNAL) != 1)
-			e = -errno;
+		ssize_t sent = send_with_fds(a->sock, "O", 1, fds, n, 0);
+		if (sent != 1)
+			e = sent < 0 ? (int)sent : -EPROTO;
 	}
 	if (fds[0] >= 0)
 		close(fds[0]);

@@ -1122,15 +1122,6 @@ spare_main(struct serve *s, int sock, unsigned char *shared, const char *slot)
 	struct launch_ahead *tree = NULL;
 	struct conn c = {0};
 	struct spare_msg m;
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * (2 + PROTO_MAX_FDS))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {&m, sizeof(m)};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf)};
 	struct worker w = {.note_fd = 3, .client_fd = -1, .log_fd = -1, .sending = shared};
 	int fds[2 + PROTO_MAX_FDS], nfds = 0;
 	char err[PATH_MAX + 256], *body;
@@ -1163,20 +1154,12 @@ spare_main(struct serve *s, int sock, unsigned char *shared, const char *slot)
 	/* and the launch tree, in the shape a run with the backstops on takes (launch.c) */
 	if (arena)
 		tree = launch_ahead_make(ahead, geteuid() == 0 && pidns_probe() == 0);
-	do
-		n = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = recv_with_fds(3, &m, sizeof(m), fds, (int)ARRAY_SIZE(fds), &nfds);
 	if (n <= 0) {
 		/* retired: its run cgroups go (spare_free) once the tree is gone */
 		launch_ahead_drop(tree);
 		_exit(0);
 	}
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t i = 0; i < k && nfds < (int)ARRAY_SIZE(fds); i++)
-				memcpy(&fds[nfds++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-		}
 	if (n != (ssize_t)sizeof(m) || nfds != 2 + m.nfds || m.nfds > PROTO_MAX_FDS)
 		_exit(2); /* cannot happen: the server ends the connection, seeing no answer */
 	c.fd = w.client_fd = fds[1];
@@ -1278,13 +1261,6 @@ static pid_t spare_take(struct serve *s, struct conn *c, struct job *j)
 {
 	struct spare *sp, **pp;
 	struct spare_msg m = {0};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * (2 + PROTO_MAX_FDS))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {&m, sizeof(m)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf};
-	struct cmsghdr *cm;
 	int fds[2 + PROTO_MAX_FDS], memfd;
 	pid_t pid;
 	ssize_t n;
@@ -1315,15 +1291,7 @@ static pid_t spare_take(struct serve *s, struct conn *c, struct job *j)
 	fds[0] = memfd;
 	fds[1] = c->fd;
 	memcpy(fds + 2, c->fds, sizeof(int) * (size_t)c->nfds);
-	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)(2 + c->nfds));
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)(2 + c->nfds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)(2 + c->nfds));
-	do
-		n = sendmsg(sp->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
+	n = send_with_fds(sp->fd, &m, sizeof(m), fds, 2 + c->nfds, MSG_DONTWAIT);
 	close(memfd);
 	if (n != (ssize_t)sizeof(m)) {
 		/* it died, or cannot keep up: a fresh fork does the run */

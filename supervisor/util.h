@@ -77,4 +77,14 @@ int fail_with(char *err, size_t errsz, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* Write a string to a file (cgroup knobs).  0 or -errno. */
 int write_file_str(const char *path, const char *s);
 
+/* One message on a datagram or seqpacket socket: `len` bytes with `nfds` descriptors
+ * (SCM_RIGHTS), retried on EINTR.  flags as for sendmsg (MSG_NOSIGNAL is added).  The bytes
+ * sent or -errno. */
+ssize_t send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds,
+		      int flags);
+/* Receive one message into buf, retried on EINTR; its descriptors (close-on-exec) go into
+ * fds[0..*nfds), at most max (more are closed).  The bytes received (0: end of file) or
+ * -errno. */
+ssize_t recv_with_fds(int sock, void *buf, size_t len, int *fds, int max, int *nfds);
+
 #endif
