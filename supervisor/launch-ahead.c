@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -31,8 +30,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "supervisor/backstops/landlock.h"
-#include "supervisor/backstops/pidns.h"
 #include "supervisor/backstops/rofs.h"
 #include "supervisor/json.h"
 #include "supervisor/launch.h"
@@ -53,7 +50,7 @@ struct launch_ahead {
 
 struct order {
 	uint32_t magic, size;
-	int32_t umask, net, drop_caps, ro_proc, landlock, nrw, argc, envc;
+	int32_t umask, net, drop_caps, landlock, nrw, argc, envc;
 	uint32_t proglen;
 	struct rlimit rl[RLIM_NLIMITS];
 	struct limits_child lim;
@@ -140,29 +137,18 @@ static void __attribute__((noreturn)) ahead_program(int sock, pid_t tracer, bool
 		launch_child_fail(CHILD_SETUP, -e, "--net: new network namespace");
 	if (rw && (e = rofs_enter(rw, o->nrw)) < 0)
 		launch_child_fail(CHILD_SETUP, -e, "read-only root (mount namespace)");
-	if (pidns && !rw &&
-	    (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0))
-		launch_child_fail(CHILD_SETUP, errno, "PID namespace: mount namespace");
-	if (pidns && (e = pidns_mount_proc(o->ro_proc)) < 0)
-		launch_child_fail(CHILD_SETUP, -e, "PID namespace: mounting /proc");
+	if (pidns)
+		launch_pidns_proc(rw != NULL, o->landlock ? fds[4] : -1, o->policy);
 	if (chdir(cwd) < 0)
 		launch_child_fail(CHILD_SETUP, errno, "chdir");
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		launch_child_fail(CHILD_SETUP, errno, "close_range");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		launch_child_fail(CHILD_SETUP, errno, "PR_SET_NO_NEW_PRIVS");
-	if (pidns && o->landlock && (e = landlock_regrant(fds[4], o->policy, "/proc")) < 0)
-		launch_child_fail(CHILD_SETUP, -e, "PID namespace: Landlock rules for /proc");
 	fprog.len = (unsigned short)(o->proglen / sizeof(struct sock_filter));
 	fprog.filter = (struct sock_filter *)(buf + sizeof(*o));
 	launch_child_exec(o->landlock ? fds[4] : -1, o->drop_caps, &fprog, path, argv, envp);
 }
-
-/* The launch child's note: the init's pid as it sees it (the worker's view). */
-struct init_note {
-	char tag; /* 'I' */
-	pid_t pid;
-} __attribute__((packed));
 
 /* The tree's note: its tag, and for 'I' the init's pid; 'P' comes with the sender's
  * credentials (SO_PASSCRED), which give the program process's pid as the worker sees it. */
@@ -172,7 +158,7 @@ static int ahead_note(int sock, char want, pid_t *pid)
 		char buf[CMSG_SPACE(sizeof(struct ucred))];
 		struct cmsghdr align;
 	} u;
-	struct init_note note;
+	struct launch_init_note note;
 	struct iovec iov = {&note, sizeof(note)};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 			    .msg_controllen = sizeof(u.buf)};
@@ -214,8 +200,6 @@ struct launch_ahead *launch_ahead_make(struct limits *l, bool pidns)
 	pid = launch_fork_into(l ? limits_clone_fd(l) : -1, &inside);
 	if (pid == 0) {
 		char go;
-		pid_t init, prog;
-
 		int sock = fcntl(sv[1], F_DUPFD_CLOEXEC, 100), rep = fcntl(pfd[1], F_DUPFD_CLOEXEC, 100);
 
 		/* of the worker's descriptors the tree keeps these two only, as 3 and 4 */
@@ -229,36 +213,9 @@ struct launch_ahead *launch_ahead_make(struct limits *l, bool pidns)
 		/* in the run's cgroups before anything forks */
 		if (read(sv[1], &go, 1) != 1 || go != 'G')
 			_exit(0);
-		if (!pidns)
-			ahead_program(sv[1], tracer, false);
-		if (unshare(CLONE_NEWPID) < 0 || (init = fork()) < 0)
-			_exit(0);
-		if (init > 0) {
-			struct init_note note = {'I', init};
-			int st;
-			if (send(sv[1], &note, sizeof(note), MSG_NOSIGNAL) < 0)
-				_exit(0);
-			close(sv[1]);
-			close(launch_report_pipe);
-			while (waitpid(init, &st, __WALL) < 0 && errno == EINTR)
-				;
-			_exit(0);
-		}
-		/* pid 1, as in pid_namespace() */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-			_exit(0);
-		prctl(PR_SET_NAME, "sysward-init", 0, 0, 0);
-		prog = fork();
-		if (prog < 0)
-			_exit(0);
-		if (prog > 0) {
-			close(sv[1]);
-			close(launch_report_pipe);
-			pidns_init_loop(prog);
-		}
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != 1 || setsid() < 0)
-			_exit(0);
-		ahead_program(sv[1], tracer, true);
+		if (pidns)
+			launch_pidns_fork(sv[1], true);
+		ahead_program(sv[1], tracer, pidns);
 	}
 	close(sv[1]);
 	close(pfd[1]);
@@ -344,7 +301,7 @@ static int ahead_order(struct run *r, const void *prog, size_t proglen, const ch
 		       char *const argv[], char *const envp[])
 {
 	struct order o = {.magic = ORDER_MAGIC, .net = r->opt->net, .drop_caps = r->drop_caps,
-			  .ro_proc = r->rw != NULL, .landlock = r->landlock_fd >= 0,
+			  .landlock = r->landlock_fd >= 0,
 			  .nrw = r->rw ? r->nrw : 0, .proglen = (uint32_t)proglen,
 			  .policy = r->policy};
 	struct jbuf b; /* a plain byte buffer here */

@@ -7,7 +7,7 @@
  * the run's cgroups and PTRACE_SEIZEs it with EXITKILL and every TRACE option, then lets it
  * continue.  The child checks that it is traced, installs the seccomp filter and execs; the
  * execve is the first trapped call.  Any failure is reported through a close-on-exec pipe.
- * With the PID namespace backstop, the program is the grandchild (pid_namespace()).
+ * With the PID namespace backstop, the program is the grandchild (launch_pidns_fork()).
  * launch-ahead.c: the same tree forked before its run is known (`sysward serve`).
  */
 #include <errno.h>
@@ -37,7 +37,6 @@
 #include "supervisor/limits/limits.h"
 #include "supervisor/tracer.h"
 #include "supervisor/util.h"
-
 
 struct child_report {
 	int stage; /* CHILD_SETUP or CHILD_EXEC */
@@ -99,29 +98,28 @@ int launch_private_network(enum net_mode net)
 }
 
 /*
- * The PID namespace backstop (pidns.c): this process stays outside and waits; its child is
- * the namespace's init, whose child (pid 2) returns from here and becomes the program.
- * Every one of them is traced already (TRACEFORK), none has the filter yet.
+ * The PID namespace backstop (pidns.c): this process (the launch child) stays outside and
+ * waits; its child is the namespace's init, whose child (pid 2) returns from here and becomes
+ * the program.  None of them has the filter yet.  `fd` (-1: none) is closed in the launch
+ * child and the init, which run nothing more; with `note` the launch child first sends the
+ * init's pid (its own view) on it.
  */
-static void pid_namespace(struct run *r)
+void launch_pidns_fork(int fd, bool note)
 {
 	pid_t init, prog;
-	int e;
 
-	if (!r->rw) {
-		/* the namespace's /proc must not reach the machine's mounts */
-		if (unshare(CLONE_NEWNS) < 0)
-			launch_child_fail(CHILD_SETUP, errno, "PID namespace: mount namespace");
-		if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-			launch_child_fail(CHILD_SETUP, errno, "PID namespace: mount namespace");
-	}
 	if (unshare(CLONE_NEWPID) < 0)
 		launch_child_fail(CHILD_SETUP, errno, "PID namespace");
 	init = fork();
 	if (init < 0)
 		launch_child_fail(CHILD_SETUP, errno, "PID namespace: fork");
 	if (init > 0) {
+		struct launch_init_note n = {'I', init};
 		int st;
+		if (note && send(fd, &n, sizeof(n), MSG_NOSIGNAL) < 0)
+			launch_child_fail(CHILD_SETUP, errno, "PID namespace: the init's pid");
+		if (fd >= 0)
+			close(fd);
 		close(launch_report_pipe);
 		while (waitpid(init, &st, __WALL) < 0 && errno == EINTR)
 			;
@@ -135,6 +133,8 @@ static void pid_namespace(struct run *r)
 	if (prog < 0)
 		launch_child_fail(CHILD_SETUP, errno, "PID namespace: fork");
 	if (prog > 0) {
+		if (fd >= 0)
+			close(fd);
 		close(launch_report_pipe);
 		pidns_init_loop(prog);
 	}
@@ -145,9 +145,24 @@ static void pid_namespace(struct run *r)
 		launch_child_fail(CHILD_SETUP, ESRCH, "PID namespace: init died");
 	if (setsid() < 0)
 		launch_child_fail(CHILD_SETUP, errno, "setsid");
-	if ((e = pidns_mount_proc(r->rw != NULL)) < 0)
+}
+
+/*
+ * The program process of a PID namespace, once traced: a mount namespace of its own unless
+ * the read-only root made one (the namespace's /proc must not reach the machine's mounts),
+ * the namespace's /proc over the old one (read-only under the read-only root), and the
+ * Landlock rules anchored at /proc granted again on it (Landlock does not look through the
+ * mount it hides).
+ */
+void launch_pidns_proc(bool rofs, int landlock_fd, const struct policy *p)
+{
+	int e;
+
+	if (!rofs && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0))
+		launch_child_fail(CHILD_SETUP, errno, "PID namespace: mount namespace");
+	if ((e = pidns_mount_proc(rofs)) < 0)
 		launch_child_fail(CHILD_SETUP, -e, "PID namespace: mounting /proc");
-	if (r->landlock_fd >= 0 && (e = landlock_regrant(r->landlock_fd, r->policy, "/proc")) < 0)
+	if (landlock_fd >= 0 && (e = landlock_regrant(landlock_fd, p, "/proc")) < 0)
 		launch_child_fail(CHILD_SETUP, -e, "PID namespace: Landlock rules for /proc");
 }
 
@@ -205,8 +220,10 @@ static void __attribute__((noreturn)) child(struct run *r, pid_t parent, const v
 	/* resumed: by the tracer, and nobody else */
 	if (!launch_traced_by(parent))
 		launch_child_fail(CHILD_SETUP, EPERM, "not traced");
-	if (r->pidns)
-		pid_namespace(r);
+	if (r->pidns) {
+		launch_pidns_fork(-1, false);
+		launch_pidns_proc(r->rw != NULL, r->landlock_fd, r->policy);
+	}
 	launch_child_exec(r->landlock_fd, r->drop_caps, &fprog, path, argv, envp);
 }
 

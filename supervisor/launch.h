@@ -34,6 +34,20 @@ int launch_private_network(enum net_mode net);
 void __attribute__((noreturn)) launch_child_exec(int landlock_fd, bool drop_caps,
 						 const struct sock_fprog *fprog, const char *path,
 						 char *const argv[], char *const envp[]);
+/* The launch child's note on the tree's socket (launch-ahead.c): the init's pid. */
+struct launch_init_note {
+	char tag; /* 'I' */
+	pid_t pid;
+} __attribute__((packed));
+
+/* Child, PID namespace backstop: fork the namespace's init and under it the program process;
+ * returns in the program process (pid 2, its own session).  `fd`: closed in the others
+ * (-1: none); with `note` the launch child sends the init's pid on it first. */
+void launch_pidns_fork(int fd, bool note);
+/* Program process of a PID namespace, traced: its own mount namespace unless `rofs` made
+ * one, the namespace's /proc, the Landlock rules for /proc again on `landlock_fd` (-1:
+ * none). */
+void launch_pidns_proc(bool rofs, int landlock_fd, const struct policy *p);
 /* fork(), into the cgroup v2 directory cgfd when there is one (*inside says so). */
 pid_t launch_fork_into(int cgfd, bool *inside);
 /* launch() with the tree made ahead (r->ahead): seize it, send its program process the
