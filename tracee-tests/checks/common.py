@@ -17,7 +17,10 @@ reasons printed) or 77 (skip).
 """
 import json
 import os
+import select
+import signal
 import sys
+import time
 
 EVENTS = {"start", "syscall", "exec", "spawn", "exit", "limit", "end"}
 ARCHES = {"x86_64", "i386", "x32", "aarch64"}
@@ -258,6 +261,46 @@ class Run:
 
     def lines(self, name):
         return [ln.split() for ln in self.text(name).splitlines() if ln.strip()]
+
+
+# ---- processes the driver checks started (by pid or pidfd, never anyone else's) ---------
+
+def cmdline(pid):
+    """The argv of /proc/PID as one string ("" when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def wait_gone(pidfds, timeout):
+    """Wait (poll on pidfds) until each process exited; {pid: pidfd} of those still alive."""
+    alive = dict(pidfds)
+    byfd = {fd: pid for pid, fd in pidfds.items()}
+    poller = select.poll()
+    for fd in byfd:
+        poller.register(fd, select.POLLIN)
+    deadline = time.monotonic() + timeout
+    while alive:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        for fd, _ in poller.poll(int(left * 1000) + 1):
+            poller.unregister(fd)
+            alive.pop(byfd[fd], None)
+    return alive
+
+
+def kill_all(pidfds):
+    """Clean up after a failure: SIGKILL our own leftovers through their pidfds."""
+    for pid, fd in pidfds.items():
+        try:
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
+        except OSError:
+            pass
+        select.select([fd], [], [], 5)
+        os.close(fd)
 
 
 def main():

@@ -17,7 +17,6 @@ the tree (to clean up after a failure) by their pidfds.
 """
 import os
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -29,12 +28,6 @@ READY_TIMEOUT = 30
 GONE_TIMEOUT = 10
 
 
-def cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
 
 
 def tree_pids(token, sysward_pid, prog):
@@ -44,7 +37,7 @@ def tree_pids(token, sysward_pid, prog):
     for name in os.listdir("/proc"):
         if not name.isdigit() or int(name) == sysward_pid:
             continue
-        if token not in cmdline(int(name)):
+        if token not in common.cmdline(int(name)):
             continue
         try:
             if os.readlink(f"/proc/{name}/exe") != exe:
@@ -101,7 +94,7 @@ def main():
                     pfd = os.pidfd_open(pid)
                 except OSError:
                     continue  # already gone
-                if token in cmdline(pid):  # still the same process now that we hold it
+                if token in common.cmdline(pid):  # still the same process now that we hold it
                     pidfds[pid] = pfd
                 else:
                     os.close(pfd)
@@ -112,20 +105,7 @@ def main():
             # the moment of the test
             sw.kill()
             sw.wait()
-            poller = select.poll()
-            for pid, pfd in pidfds.items():
-                poller.register(pfd, select.POLLIN)
-            alive = dict(pidfds)
-            byfd = {pfd: pid for pid, pfd in pidfds.items()}
-            deadline = time.monotonic() + GONE_TIMEOUT
-            while alive:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                for pfd, _ in poller.poll(int(left * 1000) + 1):
-                    poller.unregister(pfd)
-                    alive.pop(byfd[pfd], None)
-            for pid in alive:
+            for pid in common.wait_gone(pidfds, GONE_TIMEOUT):
                 try:
                     st = open(f"/proc/{pid}/stat").read().split(") ", 1)[1][0]
                 except (OSError, IndexError):
@@ -136,13 +116,7 @@ def main():
         if sw.poll() is None:
             sw.kill()
             sw.wait()
-        for pid, pfd in pidfds.items():  # clean up survivors: ours, by pidfd
-            try:
-                signal.pidfd_send_signal(pfd, signal.SIGKILL)
-            except OSError:
-                pass
-            select.select([pfd], [], [], 5)
-            os.close(pfd)
+        common.kill_all(pidfds)  # clean up survivors: ours, by pidfd
         err.close()
 
     events = common.parse_trail(os.path.join(d, "audit.jsonl"), c, require_end=False)

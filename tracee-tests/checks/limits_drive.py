@@ -33,7 +33,6 @@ pid, survivors by their pidfds.
 import os
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -48,18 +47,12 @@ KILL_GRACE = 10.0  # after sysward was SIGKILLed (PDEATHSIG/EXITKILL work asynch
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
 
 
 def token_pids(token):
     me = os.getpid()
     return [int(p) for p in os.listdir("/proc")
-            if p.isdigit() and int(p) != me and token in cmdline(int(p))]
+            if p.isdigit() and int(p) != me and token in common.cmdline(int(p))]
 
 
 def state(pid):
@@ -145,7 +138,7 @@ def drive(mode):
         except OSError:
             c.fail(f"pid {pid} was already gone when it was reported")
             return
-        if token in cmdline(pid):  # still the same process now that we hold it
+        if token in common.cmdline(pid):  # still the same process now that we hold it
             pidfds[pid] = pfd
         else:
             os.close(pfd)
@@ -218,7 +211,7 @@ def drive(mode):
                       "sysward returned")
                 continue
             c.fail(f"pid {pid} ({state(pid)}) still alive {grace}s after sysward returned: "
-                   f"{cmdline(pid)!r}")
+                   f"{common.cmdline(pid)!r}")
         for pid in token_pids(token):
             if pid in pidfds or pid == sw.pid:
                 continue
@@ -226,24 +219,18 @@ def drive(mode):
                 pfd = os.pidfd_open(pid)
             except OSError:
                 continue
-            if token not in cmdline(pid):
+            if token not in common.cmdline(pid):
                 os.close(pfd)
                 continue
             pidfds[pid] = pfd
             if not readable(pfd, GONE_GRACE):
                 c.fail(f"pid {pid} ({state(pid)}) of the run survived sysward: "
-                       f"{cmdline(pid)!r}")
+                       f"{common.cmdline(pid)!r}")
     finally:
         if sw.poll() is None:
             sw.kill()
             sw.wait()
-        for pid, pfd in pidfds.items():  # clean up survivors: ours, by pidfd
-            try:
-                signal.pidfd_send_signal(pfd, signal.SIGKILL)
-            except OSError:
-                pass
-            select.select([pfd], [], [], 5)
-            os.close(pfd)
+        common.kill_all(pidfds)  # clean up survivors: ours, by pidfd
         os.close(swfd)
         err.close()
 

@@ -25,6 +25,8 @@ import subprocess
 import threading
 import time
 
+from common import cmdline, kill_all, wait_gone  # noqa: F401 (the serve checks use them from here)
+
 SYSWARD = os.environ.get("SYSWARD", "")
 TT_BIN = os.environ.get("TT_BIN", "")
 JOB = os.path.join(TT_BIN, "serve", "serve-job")
@@ -252,12 +254,6 @@ def request(argv, cwd="/", **kw):
 
 # ---- processes -----------------------------------------------------------------------
 
-def cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
 
 
 def tree_of(token, exclude=()):
@@ -301,33 +297,8 @@ def read_lines_until(fd, want, timeout, c):
             lines.append(line)
 
 
-def wait_gone(pidfds, timeout):
-    """Wait (poll on pidfds) until each process exited; {pid: pidfd} of those still alive."""
-    alive = dict(pidfds)
-    byfd = {fd: pid for pid, fd in pidfds.items()}
-    poller = select.poll()
-    for fd in byfd:
-        poller.register(fd, select.POLLIN)
-    deadline = time.monotonic() + timeout
-    while alive:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        for fd, _ in poller.poll(int(left * 1000) + 1):
-            poller.unregister(fd)
-            alive.pop(byfd[fd], None)
-    return alive
 
 
-def kill_all(pidfds):
-    """Clean up after a failure: SIGKILL our own leftovers through their pidfds."""
-    for pid, fd in pidfds.items():
-        try:
-            signal.pidfd_send_signal(fd, signal.SIGKILL)
-        except OSError:
-            pass
-        select.select([fd], [], [], 5)
-        os.close(fd)
 
 
 def cgroup_dirs_of(pid):
