@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -329,4 +330,38 @@ ssize_t recv_with_fds(int sock, void *buf, size_t len, int *fds, int max, int *n
 		}
 	}
 	return n;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+void prefault_writable(void)
+{
+	char buf[16384], *line, *nl;
+	size_t have = 0, total = 0;
+	ssize_t n;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	while (have < sizeof(buf) - 1 && (n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0)
+		have += (size_t)n;
+	close(fd);
+	buf[have] = 0;
+	/* "start-end perms offset dev inode [path]": the private writable ones, but not a
+	 * last line cut short by the buffer */
+	for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
+		char *end;
+		unsigned long lo = strtoul(line, &end, 16), hi;
+
+		if (*end != '-')
+			continue;
+		hi = strtoul(end + 1, &end, 16);
+		if (strncmp(end, " rw-p ", 6) || hi <= lo || hi - lo > PREFAULT_MAX - total)
+			continue;
+		if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) < 0 && errno == EINVAL)
+			return; /* an older kernel: no such advice */
+		total += hi - lo;
+	}
 }
