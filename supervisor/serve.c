@@ -1931,6 +1931,10 @@ static void conn_event(struct serve *s, struct conn *c, short rev)
 		conn_flush(s, c);
 	if (c->dead || c->close_after)
 		return;
+	if (c->state == CS_RUNNING && c->job && (rev & (POLLRDHUP | POLLHUP | POLLERR)))
+		/* a client that leaves once answered, as `sysward submit` does, is no client
+		 * leaving its run: the worker's note may just not have been read yet */
+		job_read(s, c->job);
 	if ((c->state == CS_QUEUED || c->state == CS_RUNNING) &&
 	    (rev & (POLLRDHUP | POLLHUP | POLLERR))) {
 		/* the client left: its run goes too */
