@@ -92,7 +92,7 @@ ssize_t recv_with_fds(int sock, void *buf, size_t len, int *fds, int max, int *n
  * every page it writes first costs a copy-on-write fault (2-3 us here); this copies the
  * private writable mappings up front (at most PREFAULT_MAX bytes), or does nothing where
  * MADV_POPULATE_WRITE (Linux 5.14) is missing. */
-#define PREFAULT_MAX (16UL << 20)
+#define PREFAULT_MAX (4UL << 20)
 void prefault_writable(void);
 
 #endif

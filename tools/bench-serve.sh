@@ -6,6 +6,7 @@
 # Runs /bin/true BENCH_RUNS times (default 200) each way, in interleaved rounds so that a
 # busy machine slows every way alike:
 #   native     /bin/true from this shell
+#   client     sysward --version: what a client process costs before it does anything
 #   run        sysward run -- /bin/true
 #   submit     sysward submit --socket S -- /bin/true (a client process per run, as a script
 #              would use it)
@@ -87,6 +88,8 @@ add() { ns[$1]=$((${ns[$1]:-0} + $2)); }
 per=$((N / ROUNDS))
 for _ in $(seq "$ROUNDS"); do
 	t=$(now); for _ in $(seq "$per"); do /bin/true; done; add native $(($(now) - t))
+	t=$(now); for _ in $(seq "$per"); do "$SYSWARD" --version >/dev/null; done
+	add client $(($(now) - t))
 	t=$(now); for _ in $(seq "$per"); do "$SYSWARD" run -- /bin/true; done; r=$(($(now) - t))
 	add run "$r"
 	t=$(now); for _ in $(seq "$per"); do "$SYSWARD" submit --socket "$sock" -- /bin/true; done
@@ -115,7 +118,7 @@ done
 
 runs=$((per * ROUNDS))
 printf '%-10s %10s %10s\n' way runs/s ms/run
-for w in native run submit library; do
+for w in native client run submit library; do
 	[ -n "${ns[$w]:-}" ] || continue
 	awk -v w="$w" -v t="${ns[$w]}" -v n="$runs" \
 		'BEGIN {printf "%-10s %10.1f %10.3f\n", w, n / (t / 1e9), t / 1e6 / n}'
@@ -127,6 +130,10 @@ awk -v s="${ns[submit]}" -v r="${ns[run]}" \
 printf '%s\n' "${ratios[@]}" | sort -n | awk '{v[NR] = $1} END {printf \
 	"submit/run per round: median %.2f (rounds: %d, from %.2f to %.2f)\n", \
 	NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, NR, v[1], v[NR]}'
+# what submit/run would be if the server cost nothing beyond running the program: a client
+# process plus the program itself
+awk -v c="${ns[client]}" -v n="${ns[native]}" -v r="${ns[run]}" \
+	'BEGIN {printf "floor: (client + native) / run = %.2f (a server costing nothing)\n", (c + n) / r}'
 awk -v s="${sp[submit]}" -v r="${sp[run]}" -v n="$SPACED" -v g="$GAP" \
 	'BEGIN {printf "spaced by %ss: run %.3f ms/run, submit %.3f ms/run, submit/run %.2f\n", g, r / 1e6 / n, s / 1e6 / n, s / r}'
 if [ -n "${ns[library]:-}" ]; then
