@@ -86,7 +86,6 @@ static void __attribute__((noreturn)) ahead_program(int sock, pid_t tracer, bool
 	struct stat st;
 	ssize_t n;
 
-	prefault_writable();
 	if (send(sock, &tag, 1, MSG_NOSIGNAL) != 1)
 		_exit(0);
 	n = recv_with_fds(sock, &tag, 1, fds, ORDER_FDS, &nfds);
