@@ -233,6 +233,10 @@ struct launch_ahead *launch_ahead_make(struct limits *l, bool pidns)
 		launch_ahead_drop(a);
 		return NULL;
 	}
+	/* the tree's own setup is not the run's CPU time; it sleeps from now until its order,
+	 * so the baseline taken now is the one the order would see, and not on its path */
+	if (l)
+		limits_cpu_start(l);
 	return a;
 }
 
@@ -357,8 +361,6 @@ int launch_ahead_go(struct run *r, struct launch_ahead *a, const void *prog,
 	if (!e && (fds[0] = ahead_order(r, prog, proglen, path, argv, envp)) < 0)
 		e = fds[0];
 	if (!e) {
-		/* the tree's own setup, before the request, is not the run's CPU time */
-		limits_cpu_start(r->limits);
 		ssize_t sent = send_with_fds(a->sock, "O", 1, fds, n, 0);
 		if (sent != 1)
 			e = sent < 0 ? (int)sent : -EPROTO;
