@@ -6,9 +6,9 @@
  * path) and, with the PID namespace backstop, lets it make the namespace's init and the
  * program process (pid 2).  Nothing is traced yet and nothing has a filter: the program
  * process waits on a socket for its order.  When the request comes, launch() seizes the
- * three, then sends the order: a memfd with what `child` (launch.c) would have had (argv,
- * envp, cwd, rlimits, umask, the read-only root's writable places, the filter) and the run's
- * stdio and Landlock ruleset as descriptors.  The program process checks that the worker
+ * three, then sends the order: one message with what `child` (launch.c) would have had
+ * (argv, envp, cwd, rlimits, umask, the read-only root's writable places, the filter; in a
+ * memfd when over ORDER_INLINE_MAX) and the run's stdio and Landlock ruleset as descriptors.  The program process checks that the worker
  * traces it and goes on as a launch child does after its stop.  A request the tree does not
  * fit (no PID namespace, --scratch, other cgroups) kills it and launches as usual.
  */
@@ -46,7 +46,10 @@ struct launch_ahead {
 };
 
 #define ORDER_MAGIC 0x5357304fU
-#define ORDER_FDS 5 /* the memfd, stdin, stdout, stderr, the Landlock ruleset */
+#define ORDER_FDS 5 /* [the memfd,] stdin, stdout, stderr[, the Landlock ruleset] */
+/* An order up to this size is the message itself (a few KiB: the filter, argv, env);
+ * a larger one comes in a memfd, the message then being the byte 'O'. */
+#define ORDER_INLINE_MAX (64 * 1024)
 
 struct order {
 	uint32_t magic, size;
@@ -77,31 +80,40 @@ static const char *order_str(const char *buf, size_t size, size_t *off)
 static void __attribute__((noreturn)) ahead_program(int sock, pid_t tracer, bool pidns)
 {
 	char tag = 'P';
-	int fds[ORDER_FDS], nfds = 0, e;
+	int fds[ORDER_FDS], nfds = 0, e, *io = fds; /* io: stdin, stdout, stderr[, ruleset] */
 	const struct order *o;
 	struct sock_fprog fprog;
-	char (*rw)[4096] = NULL, **argv, **envp, *buf;
+	char (*rw)[4096] = NULL, **argv, **envp, *buf = xmalloc(ORDER_INLINE_MAX);
 	const char *path, *cwd;
-	size_t off;
-	struct stat st;
+	size_t off, size;
 	ssize_t n;
 
 	if (send(sock, &tag, 1, MSG_NOSIGNAL) != 1)
 		_exit(0);
-	n = recv_with_fds(sock, &tag, 1, fds, ORDER_FDS, &nfds);
+	n = recv_with_fds(sock, buf, ORDER_INLINE_MAX, fds, ORDER_FDS, &nfds);
 	if (n <= 0)
 		_exit(0); /* the worker retired, or is gone */
 	close(sock);
-	if (nfds < 4 || fstat(fds[0], &st) < 0 || (size_t)st.st_size < sizeof(*o) ||
-	    st.st_size > (off_t)1 << 30)
-		launch_child_fail(CHILD_SETUP, EPROTO, "the worker's order");
-	buf = xmalloc((size_t)st.st_size + 1);
-	if (pread(fds[0], buf, (size_t)st.st_size, 0) != st.st_size)
-		launch_child_fail(CHILD_SETUP, errno ? errno : EIO, "the worker's order");
-	close(fds[0]);
+	size = (size_t)n;
+	if (n == 1 && buf[0] == 'O') {
+		/* a large order: in the memfd that comes first */
+		struct stat st;
+		if (nfds < 1 || fstat(fds[0], &st) < 0 || (size_t)st.st_size < sizeof(*o) ||
+		    st.st_size > (off_t)1 << 30)
+			launch_child_fail(CHILD_SETUP, EPROTO, "the worker's order");
+		size = (size_t)st.st_size;
+		free(buf);
+		buf = xmalloc(size);
+		if (pread(fds[0], buf, size, 0) != (ssize_t)size)
+			launch_child_fail(CHILD_SETUP, errno ? errno : EIO, "the worker's order");
+		close(fds[0]);
+		io = fds + 1;
+		nfds--;
+	}
 	o = (const struct order *)buf;
-	if (o->magic != ORDER_MAGIC || o->size != (uint32_t)st.st_size ||
-	    (o->landlock && nfds != 5) || o->nrw < 0 || o->argc < 1 || o->envc < 0 ||
+	/* a message cut to the buffer does not have the size it says */
+	if (size < sizeof(*o) || o->magic != ORDER_MAGIC || o->size != size ||
+	    nfds != (o->landlock ? 4 : 3) || o->nrw < 0 || o->argc < 1 || o->envc < 0 ||
 	    o->proglen > o->size - sizeof(*o))
 		launch_child_fail(CHILD_SETUP, EPROTO, "the worker's order");
 	/* traced by the worker (it seized the tree before sending): nothing runs untraced */
@@ -124,7 +136,7 @@ static void __attribute__((noreturn)) ahead_program(int sock, pid_t tracer, bool
 
 	/* what the worker set up for the run in itself: the run's stdio, umask, rlimits */
 	for (int i = 0; i < 3; i++)
-		if (dup3(fds[1 + i], i, 0) < 0)
+		if (dup3(io[i], i, 0) < 0)
 			launch_child_fail(CHILD_SETUP, errno, "stdio");
 	umask((mode_t)o->umask);
 	for (int i = 0; i < RLIM_NLIMITS; i++)
@@ -138,7 +150,7 @@ static void __attribute__((noreturn)) ahead_program(int sock, pid_t tracer, bool
 	if (rw && (e = rofs_enter(rw, o->nrw)) < 0)
 		launch_child_fail(CHILD_SETUP, -e, "read-only root (mount namespace)");
 	if (pidns)
-		launch_pidns_proc(rw != NULL, o->landlock ? fds[4] : -1, o->policy);
+		launch_pidns_proc(rw != NULL, o->landlock ? io[3] : -1, o->policy);
 	if (chdir(cwd) < 0)
 		launch_child_fail(CHILD_SETUP, errno, "chdir");
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
@@ -147,7 +159,7 @@ static void __attribute__((noreturn)) ahead_program(int sock, pid_t tracer, bool
 		launch_child_fail(CHILD_SETUP, errno, "PR_SET_NO_NEW_PRIVS");
 	fprog.len = (unsigned short)(o->proglen / sizeof(struct sock_filter));
 	fprog.filter = (struct sock_filter *)(buf + sizeof(*o));
-	launch_child_exec(o->landlock ? fds[4] : -1, o->drop_caps, &fprog, path, argv, envp);
+	launch_child_exec(o->landlock ? io[3] : -1, o->drop_caps, &fprog, path, argv, envp);
 }
 
 /* The tree's note: its tag, and for 'I' the init's pid; 'P' comes with the sender's
@@ -300,17 +312,14 @@ bool launch_ahead_fits(const struct launch_ahead *a, const struct run *r)
 	       !limits_scratch_dir(r->limits) && !limits_namespaces(r->limits);
 }
 
-/* Write the order for the tree into a memfd.  The memfd or -errno. */
+/* The order for the tree, into b.  0 or -errno. */
 static int ahead_order(struct run *r, const void *prog, size_t proglen, const char *path,
-		       char *const argv[], char *const envp[])
+		       char *const argv[], char *const envp[], struct jbuf *b)
 {
 	struct order o = {.magic = ORDER_MAGIC, .net = r->opt->net, .drop_caps = r->drop_caps,
 			  .landlock = r->landlock_fd >= 0,
 			  .nrw = r->rw ? r->nrw : 0, .proglen = (uint32_t)proglen,
 			  .policy = r->policy};
-	struct jbuf b; /* a plain byte buffer here */
-	int fd, e = 0;
-
 	o.umask = (int32_t)umask(022);
 	umask((mode_t)o.umask);
 	for (int i = 0; i < RLIM_NLIMITS; i++)
@@ -321,26 +330,43 @@ static int ahead_order(struct run *r, const void *prog, size_t proglen, const ch
 		o.argc++;
 	while (envp[o.envc])
 		o.envc++;
-	jb_init(&b, 0);
-	jb_append(&b, (const char *)&o, sizeof(o));
-	jb_append(&b, prog, proglen);
-	jb_append(&b, path, strlen(path) + 1);
-	jb_append(&b, r->cwd, strlen(r->cwd) + 1);
+	jb_append(b, (const char *)&o, sizeof(o));
+	jb_append(b, prog, proglen);
+	jb_append(b, path, strlen(path) + 1);
+	jb_append(b, r->cwd, strlen(r->cwd) + 1);
 	for (int i = 0; i < o.nrw; i++)
-		jb_append(&b, r->rw[i], strlen(r->rw[i]) + 1);
+		jb_append(b, r->rw[i], strlen(r->rw[i]) + 1);
 	for (int i = 0; i < o.argc; i++)
-		jb_append(&b, argv[i], strlen(argv[i]) + 1);
+		jb_append(b, argv[i], strlen(argv[i]) + 1);
 	for (int i = 0; i < o.envc; i++)
-		jb_append(&b, envp[i], strlen(envp[i]) + 1);
-	((struct order *)b.buf)->size = (uint32_t)b.len;
-	fd = memfd_create("sysward-order", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, b.buf, b.len) != (ssize_t)b.len) {
-		e = -errno;
-		if (fd >= 0)
-			close(fd);
+		jb_append(b, envp[i], strlen(envp[i]) + 1);
+	((struct order *)b->buf)->size = (uint32_t)b->len;
+	return 0;
+}
+
+/* Send the order: as the message, or in a memfd when larger than ORDER_INLINE_MAX.  io:
+ * stdin, stdout, stderr and the Landlock ruleset (nio of them).  0 or -errno. */
+static int ahead_send_order(int sock, const struct jbuf *b, const int *io, int nio)
+{
+	int fds[ORDER_FDS], e = 0;
+	ssize_t sent;
+
+	if (b->len <= ORDER_INLINE_MAX) {
+		sent = send_with_fds(sock, b->buf, b->len, io, nio, 0);
+		if (sent != -EMSGSIZE) /* a socket buffer smaller than the order: the memfd */
+			return sent == (ssize_t)b->len ? 0 : sent < 0 ? (int)sent : -EPROTO;
 	}
-	jb_free(&b);
-	return e < 0 ? e : fd;
+	fds[0] = memfd_create("sysward-order", MFD_CLOEXEC);
+	if (fds[0] < 0 || write(fds[0], b->buf, b->len) != (ssize_t)b->len)
+		e = -errno;
+	memcpy(fds + 1, io, sizeof(int) * (size_t)nio);
+	if (!e) {
+		sent = send_with_fds(sock, "O", 1, fds, nio + 1, 0);
+		e = sent == 1 ? 0 : sent < 0 ? (int)sent : -EPROTO;
+	}
+	if (fds[0] >= 0)
+		close(fds[0]);
+	return e;
 }
 
 /* launch() with the tree made ahead: seize it, tell the tracer's tables, send the order. */
@@ -348,25 +374,23 @@ int launch_ahead_go(struct run *r, struct launch_ahead *a, const void *prog,
 			   size_t proglen, const char *path, char *const argv[],
 			   char *const envp[], long options)
 {
-	int fds[ORDER_FDS] = {-1, 0, 1, 2, r->landlock_fd}, n = r->landlock_fd >= 0 ? 5 : 4;
+	int io[4] = {0, 1, 2, r->landlock_fd}, nio = r->landlock_fd >= 0 ? 4 : 3;
 	pid_t tasks[3] = {a->prog, a->init, a->launch};
 	int ntasks = a->pidns ? 3 : 1, nseized = 0, e = 0;
 	struct tracee *t;
+	struct jbuf order; /* a plain byte buffer here */
 
 	for (; nseized < ntasks; nseized++)
 		if (ptrace(PTRACE_SEIZE, tasks[nseized], 0, options) < 0) {
 			e = -errno;
 			break;
 		}
-	if (!e && (fds[0] = ahead_order(r, prog, proglen, path, argv, envp)) < 0)
-		e = fds[0];
-	if (!e) {
-		ssize_t sent = send_with_fds(a->sock, "O", 1, fds, n, 0);
-		if (sent != 1)
-			e = sent < 0 ? (int)sent : -EPROTO;
-	}
-	if (fds[0] >= 0)
-		close(fds[0]);
+	jb_init(&order, 0);
+	if (!e)
+		e = ahead_order(r, prog, proglen, path, argv, envp, &order);
+	if (!e)
+		e = ahead_send_order(a->sock, &order, io, nio);
+	jb_free(&order);
 	if (e < 0) {
 		warnx_("cannot start the program made ahead: %s", strerror(-e));
 		ahead_kill(a, tasks, nseized);
