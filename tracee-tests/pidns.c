@@ -33,13 +33,8 @@ static bool want(int argc, char **argv, const char *what)
 static bool read_line_of(const char *path, const char *key, char *out, size_t size)
 {
 	char buf[4096];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	if (tt_read_text(path, buf, sizeof buf) <= 0)
 		return false;
-	buf[n] = 0;
 	char *p = key ? strstr(buf, key) : buf;
 	if (!p)
 		return false;

@@ -189,6 +189,19 @@ static inline void tt_read_all(int fd, void *buf, size_t len)
 	}
 }
 
+/* Read a small file (a /proc entry) into buf, NUL-terminated: the bytes read (0: empty) or
+ * -1 (it cannot be opened or read). */
+static inline ssize_t tt_read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
 static inline void tt_pipe(int fds[2])
 {
 	if (pipe2(fds, O_CLOEXEC) != 0)

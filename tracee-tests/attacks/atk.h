@@ -227,26 +227,16 @@ ATK_FN pid_t atk_sysward_pid(void)
 {
 	char buf[4096], comm[64];
 	pid_t tracer = 0;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	if (tt_read_text("/proc/self/status", buf, sizeof buf) <= 0)
 		return 0;
-	buf[n] = 0;
 	char *p = strstr(buf, "\nTracerPid:");
 	if (p)
 		tracer = (pid_t)atoi(p + 11);
 	if (tracer <= 0 || tracer != getppid())
 		return 0;
 	snprintf(buf, sizeof buf, "/proc/%d/comm", (int)tracer);
-	fd = open(buf, O_RDONLY | O_CLOEXEC);
-	n = fd >= 0 ? read(fd, comm, sizeof comm - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	if (tt_read_text(buf, comm, sizeof comm) <= 0)
 		return 0;
-	comm[n] = 0;
 	return strcmp(comm, "sysward\n") == 0 ? tracer : 0;
 }
 

@@ -41,13 +41,8 @@ static void trying(const char *m) { printf("trying: %s\n", m); }
 static bool atk_ns_init(void)
 {
 	char buf[64];
-	int fd = open("/proc/1/comm", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	if (tt_read_text("/proc/1/comm", buf, sizeof buf) <= 0)
 		return false;
-	buf[n] = 0;
 	return strcmp(buf, "sysward-init\n") == 0;
 }
 
