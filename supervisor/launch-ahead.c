@@ -8,8 +8,9 @@
  * process waits on a socket for its order.  When the request comes, launch() seizes the
  * three, then sends the order: one message with what `child` (launch.c) would have had
  * (argv, envp, cwd, rlimits, umask, the read-only root's writable places, the filter; in a
- * memfd when over ORDER_INLINE_MAX) and the run's stdio and Landlock ruleset as descriptors.  The program process checks that the worker
- * traces it and goes on as a launch child does after its stop.  A request the tree does not
+ * memfd when over ORDER_INLINE_MAX) and the run's stdio and Landlock ruleset as
+ * descriptors.  The program process checks that the worker traces it and goes on as a
+ * launch child does after its stop.  A request the tree does not
  * fit (no PID namespace, --scratch, other cgroups) kills it and launches as usual.
  */
 #include <errno.h>

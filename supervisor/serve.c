@@ -1154,7 +1154,7 @@ spare_main(struct serve *s, int sock, unsigned char *shared, const char *slot)
 	/* and the launch tree, in the shape a run with the backstops on takes (launch.c) */
 	if (arena)
 		tree = launch_ahead_make(ahead, geteuid() == 0 && pidns_probe() == 0);
-	prefault_writable(); /* the request's path takes no copy-on-write faults */
+	prefault_writable(); /* the request's path takes few copy-on-write faults */
 	n = recv_with_fds(3, &m, sizeof(m), fds, (int)ARRAY_SIZE(fds), &nfds);
 	if (n <= 0) {
 		/* retired: its run cgroups go (spare_free) once the tree is gone */

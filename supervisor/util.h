@@ -88,10 +88,10 @@ ssize_t send_with_fds(int sock, const void *buf, size_t len, const int *fds, int
 ssize_t recv_with_fds(int sock, void *buf, size_t len, int *fds, int max, int *nfds);
 
 /* For a process forked to wait for work (a server's spare): take now, while idle, the page
- * faults its work would take later.  After fork
- * every page it writes first costs a copy-on-write fault (2-3 us here); this copies the
- * private writable mappings up front (at most PREFAULT_MAX bytes), or does nothing where
- * MADV_POPULATE_WRITE (Linux 5.14) is missing. */
+ * faults its work would take later.  After fork every page it writes first costs a
+ * copy-on-write fault (2-3 us here); this copies the private writable mappings up front (at
+ * most PREFAULT_MAX bytes), or does nothing where MADV_POPULATE_WRITE (Linux 5.14) is
+ * missing. */
 #define PREFAULT_MAX (4UL << 20)
 void prefault_writable(void);
 

@@ -10,7 +10,8 @@ file (status 125, no record, the file:line message on stderr), a policy file by 
 path, --env/--clear-env, -C, stdin passed through, a memory limit, --profile audit, --stats,
 and what a caller's process passes on without options (umask, resource limits), also
 through the default profile (a program process made ahead by the server), --nofile/--fsize,
---net none and an environment too large for the tree's order to fit one message; then a few of them through a server, clients and `run` of uid 65534.
+--net none and an environment too large for the tree's order to fit one message; then a few
+of them through a server, clients and `run` of uid 65534.
 A --policy-dir policy named by its bare name is checked against `run -p DIR/NAME`.
 """
 import os
@@ -121,8 +122,8 @@ def main():
     compare(c, srv, d, "net-none", ["--net", "none"], [job, "exit", "0"])
     # an environment too large for the launch tree's order to be one message (64 KiB): it
     # goes in a memfd; the program sees all of it
-    rp, sp = compare(c, srv, d, "big-env", ["--env", "BIG=" + "x" * 100000],
-                     [job, "env", "BIG"])
+    _, sp = compare(c, srv, d, "big-env", ["--env", "BIG=" + "x" * 100000],
+                    [job, "env", "BIG"])
     c.check(sp.stdout == b"x" * 100000 + b"\n",
             f"big-env: the program printed {len(sp.stdout)} bytes, not the 100001 given")
     compare(c, srv, d, "policydir", ["-p", "jobs.policy"], [job, "exit", "4"],
